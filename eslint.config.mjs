@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// Import boundaries (house style): shared/ imports neither side and no node:* or browser API;
+// extension/ and agent/ never import each other; pkcs11js only under agent/token/; ws only in the
+// two transport files.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const WS_FILES = ['agent/server/AgentServer.ts', 'extension/background/transport/AgentConnection.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tmp/**', 'test-tokens/build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', {
+        zones: [
+          { target: './shared', from: './agent', message: 'shared/ must not import agent/' },
+          { target: './shared', from: './extension', message: 'shared/ must not import extension/' },
+          { target: './agent', from: './extension', message: 'agent/ must not import extension/' },
+          { target: './extension', from: './agent', message: 'extension/ must not import agent/' },
+        ],
+      }],
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'pkcs11js', message: 'pkcs11js is imported only under agent/token/' },
+          { name: 'ws', message: 'ws is imported only in the two transport files' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*'], message: 'shared/ is pure TypeScript: no node:* modules' },
+          { group: ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'buffer', 'stream', 'url', 'util', 'worker_threads'], message: 'shared/ is pure TypeScript: no Node built-ins' },
+          { group: ['ws', 'pkcs11js', 'koffi', 'webextension-polyfill'], message: 'shared/ imports no transport, token or browser API' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'window', message: 'no browser API in shared/' },
+        { name: 'document', message: 'no browser API in shared/' },
+        { name: 'chrome', message: 'no browser API in shared/' },
+        { name: 'browser', message: 'no browser API in shared/' },
+        { name: 'process', message: 'no Node API in shared/' },
+        { name: 'Buffer', message: 'no Node API in shared/' },
+        { name: 'require', message: 'no Node API in shared/' },
+      ],
+    },
+  },
+  {
+    files: ['agent/token/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'ws', message: 'ws is imported only in the two transport files' }] }] },
+  },
+  {
+    files: WS_FILES,
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'pkcs11js', message: 'pkcs11js is imported only under agent/token/' }] }] },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);
