@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * Builds the `eseal` command tree. Kept apart from the entry point so tests can run commands
+ * in-process with `exitOverride()`.
+ */
+import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
+import { ESEAL_VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('eseal')
+    .description('ESeal 电子印章工具 / ESeal electronic seal tool')
+    .version(ESEAL_VERSION, '-V, --version');
+  registerAgentCommand(program);
+  return program;
+}

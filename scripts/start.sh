@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The main job: installs npm packages if needed, builds, then runs the signing agent on the
+# embedded development token together with the demo portal, until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_nodedir=/usr
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.eseal-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_sum" > node_modules/.eseal-lock-sha256
+fi
+node scripts/build.mjs all
+ext_id=$(cat extension/EXTENSION_ID)
+port=${ESEAL_AGENT_PORT:-17530}
+demo_port=${ESEAL_DEMO_PORT:-8080}
+
+node dist/agent/eseal.mjs agent --dev --port "$port" \
+  --allow-origin "chrome-extension://$ext_id" &
+agent_pid=$!
+ESEAL_DEMO_PORT=$demo_port node dist/demo/server.mjs &
+demo_pid=$!
+trap 'kill $agent_pid $demo_pid 2>/dev/null || true' EXIT INT TERM
+cat <<TXT
+
+ESeal 已启动 / ESeal is running
+  签章服务 agent:      ws://127.0.0.1:$port   (开发用软件令牌 / development software token)
+  演示门户 demo portal: http://localhost:$demo_port/
+  浏览器扩展 extension: 在 chrome://extensions 打开"开发者模式"，"加载已解压的扩展程序"，选择
+                       dist/extension/chrome（Firefox: dist/extension/firefox）
+                       load unpacked from dist/extension/chrome (ID $ext_id)
+按 Ctrl-C 停止 / press Ctrl-C to stop
+TXT
+wait
