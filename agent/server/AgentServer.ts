@@ -47,13 +47,14 @@ export class AgentServer {
     this.wss = new WebSocketServer({
       server: this.http,
       maxPayload: MAX_FRAME_BYTES,
-      verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-        if (!isLoopbackHost(info.req.headers.host, this.options.port)) return done(false, 403, 'ERR_AGENT_HOST_REJECTED');
-        if (!this.options.allowedOrigins.includes(info.origin)) return done(false, 403, 'ERR_AGENT_ORIGIN_REJECTED');
+      verifyClient: (info: { origin: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => {
+        if (!isLoopbackHost(info.req.headers.host, this.options.port)) return done(false, 403, 'ERR_AGENT_HOST_REJECTED', { 'x-eseal-error': 'ERR_AGENT_HOST_REJECTED' });
+        if (!this.options.allowedOrigins.includes(info.origin)) return done(false, 403, 'ERR_AGENT_ORIGIN_REJECTED', { 'x-eseal-error': 'ERR_AGENT_ORIGIN_REJECTED' });
         done(true);
       },
     });
     this.wss.on('connection', (socket) => this.onConnection(socket));
+    this.wss.on('error', () => undefined); // errors of the listening socket surface through listen()
   }
 
   async listen(): Promise<void> {
@@ -70,6 +71,9 @@ export class AgentServer {
   }
 
   private onConnection(socket: WebSocket): void {
+    // ws reports protocol violations (oversized frame, bad UTF-8, …) as an 'error' event and then
+    // closes with the right code; without a listener Node would crash the whole agent.
+    socket.on('error', () => socket.terminate());
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (isBinary) return this.send(socket, { v: 1, kind: 'res', error: serializeError(new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'binary frame' })) });
       let message: unknown;
