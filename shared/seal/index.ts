@@ -8,3 +8,8 @@ export * from './SESeal.js';
 export * from './TBS_Sign.js';
 export * from './SES_Signature.js';
 export * from './detectSesStructure.js';
+export * from './signatureValue.js';
+export * from './certDigest.js';
+export * from './sealSummary.js';
+export * from './makeSeal.js';
+export * from './verifySeal.js';
