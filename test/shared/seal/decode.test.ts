@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeSESeal, decodeSES_Signature, detectSesStructure } from '../../../shared/seal/index.js';
+import { decodeSESeal } from '../../../shared/seal/SESeal.js';
+import { decodeSES_Signature } from '../../../shared/seal/SES_Signature.js';
+import { detectSesStructure } from '../../../shared/seal/detectSesStructure.js';
 
 const dir = new URL('../../fixtures/samples/seals/', import.meta.url);
 const load = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, dir)));
