@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { ESEAL_VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -13,5 +14,6 @@ export function buildProgram(): Command {
     .description('ESeal 电子印章工具 / ESeal electronic seal tool')
     .version(ESEAL_VERSION, '-V, --version');
   registerAgentCommand(program);
+  registerAuditCommands(program);
   return program;
 }
