@@ -41,7 +41,7 @@ export function octets(el: Asn1Element | undefined, path: string, depth = 0): Ui
   }
   if (!el.constructed) return el.content;
   if (depth > 8) throw new SealError('ERR_ASN1_MALFORMED', { reason: `${path}: constructed OCTET STRING nested too deeply` });
-  return Buffer.concat(el.children.map((c) => octets(c, path, depth + 1)));
+  return new Uint8Array(Buffer.concat(el.children.map((c) => octets(c, path, depth + 1))));
 }
 
 function malformed(reason: string): SealError {

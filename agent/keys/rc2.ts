@@ -86,7 +86,7 @@ export function rc2CbcDecrypt(key: Uint8Array, effectiveBits: number, iv: Uint8A
   let prev = iv;
   for (let o = 0; o < data.length; o += 8) {
     const c = data.subarray(o, o + 8);
-    const block = c.slice();
+    const block = new Uint8Array(c); // a copy even when data is a Buffer (Buffer#slice is a view)
     rc2DecryptBlock(K, block);
     for (let i = 0; i < 8; i++) out[o + i] = (block[i] as number) ^ (prev[i] as number);
     prev = c;
