@@ -224,11 +224,11 @@ export function tagName(el: Pick<Asn1Element, 'tagClass' | 'tagNumber' | 'constr
 }
 
 /** True for a universal element with the given tag number. */
-export function isUniversal(el: Asn1Element | undefined, tagNumber: number): el is Asn1Element {
+export function isUniversal(el: Asn1Element | undefined, tagNumber: number): boolean {
   return el !== undefined && el.tagClass === TAG_CLASS_UNIVERSAL && el.tagNumber === tagNumber;
 }
 
 /** True for a context-specific element `[n]`. */
-export function isContext(el: Asn1Element | undefined, tagNumber: number): el is Asn1Element {
+export function isContext(el: Asn1Element | undefined, tagNumber: number): boolean {
   return el !== undefined && el.tagClass === TAG_CLASS_CONTEXT && el.tagNumber === tagNumber;
 }
