@@ -7,7 +7,7 @@
  * types. See docs/admin/policy.md.
  */
 import { SealError } from '../errors/index.js';
-import { assertSchema, type Schema } from './schema.js';
+import { assertSchema, type Schema } from '../schema/schema.js';
 
 /** The three seal kinds of the regulations: 电子公章 (incl. 业务专用章), 法人章/职务章, 私章. */
 export const SEAL_TYPES = ['official', 'legal', 'personal'] as const;

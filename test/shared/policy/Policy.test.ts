@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { describe, expect, it } from 'vitest';
 import { decide, originMatches, parsePolicy, POLICY_SCHEMA } from '../../../shared/policy/Policy.js';
-import { findSchemaProblem, toJsonSchema } from '../../../shared/policy/schema.js';
+import { findSchemaProblem, toJsonSchema } from '../../../shared/schema/schema.js';
 import { SealError } from '../../../shared/errors/index.js';
 
 const treasury = 'https://zfzf.czj.example.gov.cn';
