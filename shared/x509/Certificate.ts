@@ -277,6 +277,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   if (!isSeq(top) || top.children.length !== 3 || !isSeq(tbsEl) || !isSeq(sigAlgEl) || sigEl === undefined || sigEl.tagNumber !== Tag.BIT_STRING || sigEl.tagClass !== TAG_CLASS_UNIVERSAL) {
     throw malformed('not a Certificate SEQUENCE { TBSCertificate, AlgorithmIdentifier, BIT STRING }');
   }
+  if (sigEl.constructed || sigEl.content[0] !== 0) throw malformed('signature BIT STRING must be primitive with no unused bits');
   const asn = parseSchema('ERR_X509_MALFORMED', bytes, AsnCertificate, 'certificate');
   const tbs = asn.tbsCertificate;
 

@@ -141,6 +141,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
   if (!isSeq(top) || top.children.length !== 3 || !isSeq(tbsEl) || !isSeq(sigAlgEl) || sigEl === undefined || sigEl.tagClass !== TAG_CLASS_UNIVERSAL || sigEl.tagNumber !== Tag.BIT_STRING) {
     throw malformed('not a CertificateList SEQUENCE { TBSCertList, AlgorithmIdentifier, BIT STRING }');
   }
+  if (sigEl.constructed || sigEl.content[0] !== 0) throw malformed('signature BIT STRING must be primitive with no unused bits');
   const asn = parseSchema('ERR_X509_CRL_MALFORMED', bytes, CertificateList, 'CRL');
   const tbs = asn.tbsCertList;
   const first = tbsEl.children[0];

@@ -35,7 +35,7 @@ export function guard<T>(code: X509ErrorCode, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof SealError && (e.code === 'ERR_X509_MALFORMED' || e.code === 'ERR_X509_CRL_MALFORMED' || e.code === 'ERR_CRYPTO_ALGORITHM_UNSUPPORTED')) throw e;
+    if (e instanceof SealError && (e.code === code || e.code === 'ERR_CRYPTO_ALGORITHM_UNSUPPORTED')) throw e;
     throw x509Error(code, `${what}: ${describeError(e)}`, e);
   }
 }
