@@ -895,8 +895,10 @@ CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR
   unsigned char pad_pin[MAX_PIN_LEN];
   size_t plen = 0;
   const unsigned char *pin = pPin;
-  if (!pPin) {
-    if (!tt_conf_get_long(&t->conf, "pinpad", 0)) { rv = CKR_ARGUMENTS_BAD; goto out; }
+  int pinpad = tt_conf_get_long(&t->conf, "pinpad", 0) != 0;
+  /* PIN pad: NULL (or, as bindings such as pkcs11js send, an empty) PIN = "typed on the pad". */
+  if (!pPin || (pinpad && ulPinLen == 0)) {
+    if (!pinpad) { rv = CKR_ARGUMENTS_BAD; goto out; }
     if (pinpad_read(t, "pinpad-input", pad_pin, &plen) != 0) { rv = CKR_FUNCTION_CANCELED; goto out; }
     pin = pad_pin;
   } else {
@@ -950,8 +952,9 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
   if (!s->rw) { rv = CKR_SESSION_READ_ONLY; goto out; }
   int so = t->logged_in == (long)CKU_SO;
   const unsigned char *op = pOldPin, *np = pNewPin;
-  if (!pOldPin || !pNewPin) {
-    if (!tt_conf_get_long(&t->conf, "pinpad", 0)) { rv = CKR_ARGUMENTS_BAD; goto out; }
+  int pinpad = tt_conf_get_long(&t->conf, "pinpad", 0) != 0;
+  if (!pOldPin || !pNewPin || (pinpad && ulOldLen == 0 && ulNewLen == 0)) {
+    if (!pinpad) { rv = CKR_ARGUMENTS_BAD; goto out; }
     if (pinpad_read(t, "pinpad-input", oldbuf, &ol) != 0 || pinpad_read(t, "pinpad-newpin", newbuf, &nl) != 0) {
       rv = CKR_FUNCTION_CANCELED;
       goto out;
