@@ -164,8 +164,11 @@ export interface SignatureReport {
 
 export interface VerificationReport {
   readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  /** `ofd`, `pdf`, `seal` (bare SESeal), `signature` (bare SES_Signature or CMS). */
-  readonly documentType: 'ofd' | 'pdf' | 'seal' | 'signature';
+  /**
+   * `ofd`, `pdf`, `seal` (bare SESeal), `signature` (bare SES_Signature, CMS or bare SM2 signature),
+   * `unknown` (the input could not be recognised; `error` is set).
+   */
+  readonly documentType: 'ofd' | 'pdf' | 'seal' | 'signature' | 'unknown';
   /** File name as given (never a full path from a web page). */
   readonly fileName?: string;
   /** Hex SM3 of the whole input. */
