@@ -128,9 +128,13 @@ export function decodeAttributeValue(el: Asn1Element): { value: string; encoding
 
 /** RFC 4514 §2.4 escaping of an attribute value. */
 export function escapeRfc4514(value: string): string {
-  if (value.startsWith('#') && /^#[0-9a-f]*$/.test(value)) return value; // already a hex form
   let out = value.replace(/[\\,+"<>;=]/g, (c) => `\\${c}`);
-  out = out.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  let escaped = '';
+  for (const ch of out) {
+    const code = ch.charCodeAt(0);
+    escaped += code < 0x20 || code === 0x7f ? `\\${code.toString(16).padStart(2, '0')}` : ch;
+  }
+  out = escaped;
   if (out.startsWith(' ') || out.startsWith('#')) out = `\\${out}`;
   if (out.endsWith(' ') && out.length > 1) out = `${out.slice(0, -1)}\\ `;
   return out;
@@ -168,7 +172,7 @@ export function parseName(el: Asn1Element | undefined, what: string): Distinguis
   }
   const text = [...rdns]
     .reverse()
-    .map((rdn) => rdn.map((a) => `${a.shortName}=${escapeRfc4514(a.value)}`).join('+'))
+    .map((rdn) => rdn.map((a) => `${a.shortName}=${a.encoding === 'other' ? a.value : escapeRfc4514(a.value)}`).join('+'))
     .join(',');
   return { der: el.bytes, rdns, text };
 }

@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     const err = e as { stderr?: string; message?: string };
-    throw new Error(`scripts/make-test-pki.sh failed: ${err.stderr ?? err.message ?? String(e)}`);
+    throw new Error(`scripts/make-test-pki.sh failed: ${err.stderr ?? err.message ?? String(e)}`, { cause: e });
   }
   project.provide('testPkiDir', dir);
   process.env.ESEAL_TEST_PKI_DIR = dir;
