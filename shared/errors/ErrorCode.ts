@@ -112,6 +112,7 @@ export const ERROR_TABLE = {
   ERR_TOKEN_PIN_INCORRECT: { category: 'user', retriable: true, zh: 'PIN 码错误，还可尝试 {retriesLeft} 次', en: 'Wrong PIN; {retriesLeft} attempts left' },
   ERR_TOKEN_PIN_LOCKED: { category: 'user', retriable: false, zh: 'PIN 码已锁定，请联系管理员解锁', en: 'The PIN is locked; ask your administrator to unlock it' },
   ERR_TOKEN_PIN_INVALID: { category: 'input', retriable: false, zh: 'PIN 码不符合要求：{reason}', en: 'The PIN does not meet the rules: {reason}' },
+  ERR_TOKEN_LOGIN_REQUIRED: { category: 'user', retriable: true, zh: '请先输入 PIN 码登录 USB KEY', en: 'Log in to the USB KEY with its PIN first' },
   ERR_TOKEN_KEY_NOT_FOUND: { category: 'token', retriable: false, zh: 'USB KEY 中找不到对应的密钥', en: 'The key was not found on the USB KEY' },
   ERR_TOKEN_MECHANISM_UNSUPPORTED: { category: 'token', retriable: false, zh: 'USB KEY 不支持该算法：{mechanism}', en: 'The USB KEY does not support the mechanism {mechanism}' },
   ERR_TOKEN_LIBRARY: { category: 'token', retriable: false, zh: 'USB KEY 驱动错误：{reason}', en: 'USB KEY driver error: {reason}' },
