@@ -73,7 +73,6 @@ function checkDate(d: unknown, name: string): Date {
 function checkText(s: unknown, name: string, max: number, ascii: boolean): string {
   if (typeof s !== 'string' || s.length === 0) throw invalid(name, 'must be a non-empty string');
   if (s.length > max) throw invalid(name, `longer than ${max} characters`);
-  // eslint-disable-next-line no-control-regex
   if (ascii && !/^[\x20-\x7e]+$/.test(s)) throw invalid(name, 'must be printable ASCII');
   return s;
 }
