@@ -12,6 +12,7 @@ import { derBitString, derIA5String, derInteger, derNull, derOctetString, derOid
 import { decodeSESeal } from '../../../shared/seal/SESeal.js';
 import { decodeSES_Signature } from '../../../shared/seal/SES_Signature.js';
 import { detectSesStructure } from '../../../shared/seal/detectSesStructure.js';
+import { verifySealOnly, verifySesSignature } from '../../../shared/seal/verifySeal.js';
 
 const seals = new URL('../../fixtures/samples/seals/', import.meta.url);
 const ofds = new URL('../../fixtures/samples/ofd/', import.meta.url);
@@ -174,6 +175,30 @@ describe('seeded fuzz of sample seals and signatures', () => {
     }
     expect(errors + parsed).toBe(2 * N);
     expect(errors).toBeGreaterThan(N / 2);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+describe('seeded fuzz of the verifiers', () => {
+  it('verifySesSignature / verifySealOnly reject with SealError only and never hang', async () => {
+    const inputs = seeds();
+    const rnd = prng(7);
+    const started = Date.now();
+    let reports = 0;
+    for (let i = 0; i < 300; i++) {
+      const src = inputs[i % inputs.length] as Uint8Array;
+      const m = mutate(src, rnd, inputs[(i + 1) % inputs.length] as Uint8Array);
+      for (const fn of [() => verifySesSignature(m, { trustAnchors: [] }), () => verifySealOnly(m, { trustAnchors: [], time: new Date('2021-01-01T00:00:00Z') })]) {
+        try {
+          const v = await fn();
+          expect(['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE']).toContain(v.indication);
+          reports++;
+        } catch (e) {
+          if (!(e instanceof SealError)) throw new Error(`verify mutation ${i} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
+        }
+      }
+    }
+    expect(reports).toBeGreaterThan(0);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
