@@ -124,3 +124,24 @@ describe('third-party sample certificate (ofdrw sign_cert.pem)', () => {
     expect(parseCertificate(cert.der).tbsDer).toEqual(cert.tbsDer);
   });
 });
+
+describe('certificates embedded in the sample seals (/work/shared/samples/seals/*.esl)', () => {
+  it.each(['UserV1.esl', 'UserV4.esl', 'SignedValueV4.dat'])('%s: every embedded SM2 certificate parses', (file) => {
+    const bytes = new Uint8Array(readFileSync(`/work/shared/samples/seals/${file}`));
+    const found: string[] = [];
+    // Certificates sit in OCTET STRINGs; find every "30 82 LL LL 30 82" and try to parse that TLV.
+    for (let i = 0; i + 6 < bytes.length; i++) {
+      if (bytes[i] !== 0x30 || bytes[i + 1] !== 0x82 || bytes[i + 4] !== 0x30 || bytes[i + 5] !== 0x82) continue;
+      const len = ((bytes[i + 2] as number) << 8) | (bytes[i + 3] as number);
+      if (i + 4 + len > bytes.length) continue;
+      try {
+        const cert = parseCertificate(bytes.subarray(i, i + 4 + len));
+        found.push(`${cert.publicKeyAlgorithmLabel} ${cert.subjectText}`);
+      } catch {
+        // not a certificate (e.g. the seal structure itself)
+      }
+    }
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((f) => f.startsWith('SM2 '))).toBe(true);
+  });
+});
