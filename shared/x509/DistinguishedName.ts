@@ -19,6 +19,7 @@
 
 import { SealError } from '../errors/index.js';
 import { readOid, type Asn1Element, Tag, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
+import { bytesToHex } from '../crypto/bytes.js';
 import { ATTRIBUTE_SHORT_NAMES } from './oids.js';
 
 export interface NameAttribute {
@@ -107,11 +108,6 @@ function decodeUniversal(bytes: Uint8Array): string {
   return s;
 }
 
-function hex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** Decodes one attribute value (any directory string type; other types → `#hex` of the DER). */
 export function decodeAttributeValue(el: Asn1Element): { value: string; encoding: string } {
@@ -123,7 +119,7 @@ export function decodeAttributeValue(el: Asn1Element): { value: string; encoding
       return { value: decodeEightBit(el.content), encoding };
     }
   }
-  return { value: `#${hex(el.bytes)}`, encoding: 'other' };
+  return { value: `#${bytesToHex(el.bytes)}`, encoding: 'other' };
 }
 
 /** RFC 4514 §2.4 escaping of an attribute value. */

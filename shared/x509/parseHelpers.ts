@@ -14,6 +14,7 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { SealError, type ErrorCode } from '../errors/index.js';
 import { parseDer, type Asn1Element, Tag, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
+import { bytesToHex } from '../crypto/bytes.js';
 
 /** Largest certificate or CRL we parse (CRLs of big CAs reach a few MiB). */
 export const MAX_X509_BYTES = 32 * 1024 * 1024;
@@ -65,11 +66,8 @@ export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
   return new Uint8Array(buf).slice();
 }
 
-export function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
+/** Lower-case hex (the shared `bytesToHex`). */
+export const hexOf: (bytes: Uint8Array) => string = bytesToHex;
 
 /** Serial number hex: lower case, leading 00 padding bytes removed (at least one byte kept). */
 export function serialHex(content: Uint8Array): string {
@@ -78,6 +76,7 @@ export function serialHex(content: Uint8Array): string {
   return hexOf(content.subarray(i));
 }
 
+/** Byte equality that is false when either side is absent (public data: no constant-time need). */
 export function equalBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

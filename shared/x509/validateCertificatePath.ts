@@ -28,11 +28,11 @@
  * - **Revocation** uses only the CRLs given. A CRL counts only when its issuer is the certificate's
  *   issuer on the path, its signature verifies with that issuer's key and the issuer may sign CRLs
  *   (keyUsage cRLSign when keyUsage is present); otherwise it is reported as `CRL_INVALID` and ignored.
- *   A CRL whose [thisUpdate, nextUpdate] does not contain `time` is reported as `CRL_EXPIRED` (a
- *   warning) and does not count as current revocation information, but a revocation it lists with a
- *   date at or before `time` is still honoured (revocation is final; an attacker gains nothing by
- *   replaying an old CRL that revokes). Entries dated after `time` are ignored: the certificate was
- *   good at `time`. Without a current CRL for a certificate the status is not downgraded, unless
+ *   A CRL whose [thisUpdate, nextUpdate] does not contain `time` does not count as current
+ *   revocation information and is reported as `CRL_EXPIRED` (a warning) when no current CRL covers
+ *   the certificate; but a revocation it lists with a date at or before `time` is still honoured
+ *   (revocation is final; an attacker gains nothing by replaying an old CRL that revokes). Entries
+ *   dated after `time` are ignored: the certificate was good at `time`. Without a current CRL for a certificate the status is not downgraded, unless
  *   `requireRevocationInfo` is set: then `NO_REVOCATION_INFO` makes the status `UNKNOWN`.
  * - **Status** is the most severe problem found, in this order:
  *   `REVOKED` > `INVALID` (SIGNATURE_INVALID, NOT_A_CA, PATH_LENGTH_EXCEEDED, KEY_USAGE,
@@ -247,7 +247,8 @@ async function evaluatePath(path: readonly Certificate[], complete: boolean, opt
     if (i >= 1) {
       const anchorTop = complete && isTop;
       const bc = cert.basicConstraints;
-      const isCa = bc !== undefined ? bc.ca : anchorTop && cert.version < 3 ? true : anchorTop;
+      // Without basicConstraints only a trust anchor may issue (v1/v2 roots); an intermediate may not.
+      const isCa = bc !== undefined ? bc.ca : anchorTop;
       if (!isCa) {
         reasons.push(problem('NOT_A_CA', cert, '签发者证书不是 CA 证书（基本约束不允许签发证书）', 'The issuing certificate is not a CA (basicConstraints does not allow issuing certificates)'));
       }
@@ -298,6 +299,7 @@ async function checkRevocation(cert: Certificate, issuer: Certificate, options: 
   const { time } = options;
   let current = false;
   let revokedEntry: RevokedEntry | undefined;
+  const stale: PathProblem[] = [];
   for (const crl of options.crls ?? []) {
     if (!crl.isIssuedBy(issuer)) continue;
     let ok: boolean;
@@ -319,13 +321,15 @@ async function checkRevocation(cert: Certificate, issuer: Certificate, options: 
       current = true;
     } else {
       const window = `${iso(crl.thisUpdate)} – ${crl.nextUpdate !== undefined ? iso(crl.nextUpdate) : '…'}`;
-      reasons.push(problem('CRL_EXPIRED', cert, `证书吊销列表不在有效期内（${window}）`, `The CRL is not current at the reference time (${window})`));
+      stale.push(problem('CRL_EXPIRED', cert, `证书吊销列表不在有效期内（${window}）`, `The CRL is not current at the reference time (${window})`));
     }
     const entry = crl.entryFor(cert.serialNumberHex);
     if (entry !== undefined && entry.reason !== 'removeFromCRL' && entry.date.getTime() <= time.getTime()) {
       if (revokedEntry === undefined || entry.date.getTime() < revokedEntry.date.getTime()) revokedEntry = entry;
     }
   }
+  // A stale CRL is worth a warning only when no current one answered for this certificate.
+  if (!current) reasons.push(...stale);
   if (revokedEntry !== undefined) {
     const why = revokedEntry.reason !== undefined ? `，原因：${revokedEntry.reason}` : '';
     const whyEn = revokedEntry.reason !== undefined ? ` (reason: ${revokedEntry.reason})` : '';
