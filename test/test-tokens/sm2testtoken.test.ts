@@ -10,7 +10,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import koffi from 'koffi';
-// eslint-disable-next-line no-restricted-imports -- the test token is exercised through the real pkcs11js binding (types only; loaded below)
+// pkcs11js is loaded with require (its constants are not ESM named exports); this line only brings its types.
 import type * as Pkcs11Js from 'pkcs11js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -82,7 +82,9 @@ let root = '';
 let libPath = '';
 let p11: Pkcs11Js.PKCS11;
 const dirs = { a: '', b: '', lock: '', rem: '' };
-const slots = { a: Buffer.alloc(0), b: Buffer.alloc(0), lock: Buffer.alloc(0), rem: Buffer.alloc(0) };
+const slots: Record<'a' | 'b' | 'lock' | 'rem', Buffer> = {
+  a: Buffer.alloc(0), b: Buffer.alloc(0), lock: Buffer.alloc(0), rem: Buffer.alloc(0),
+};
 
 /**
  * The CKR code a pkcs11js call failed with. pkcs11js throws Pkcs11Error (with .code) from most
@@ -489,7 +491,7 @@ describe('hostile raw C calls (koffi on the same loaded module)', () => {
     const C_Login = l.func('unsigned long C_Login(unsigned long s, unsigned long user, void *pin, unsigned long len)');
     const C_Encrypt = l.func('unsigned long C_Encrypt(unsigned long s, void *d, unsigned long l, void *o, void *ol)');
     const C_WaitForSlotEvent = l.func('unsigned long C_WaitForSlotEvent(unsigned long flags, void *slot, void *res)');
-    const rv = (v: unknown): number => Number(v as Ulong);
+    const rv = (v: unknown): number => Number(v);
 
     expect(rv(C_GetFunctionList(null))).toBe(CKR.ARGUMENTS_BAD);
     expect(rv(C_GetSlotList(1, null, null))).toBe(CKR.ARGUMENTS_BAD);
@@ -514,7 +516,7 @@ describe('hostile raw C calls (koffi on the same loaded module)', () => {
       expect(rv(C_GetAttributeValue(sh, cert, null, 1))).toBe(CKR.ARGUMENTS_BAD);
       // size query: pValue NULL → the length; too-small buffer → CKR_BUFFER_TOO_SMALL + CK_UNAVAILABLE_INFORMATION
       const certLen = readCertDer(dirs.a, 'seal-sm2').length;
-      const mem = koffi.alloc('uint8', 16);
+      const mem: unknown = koffi.alloc('uint8', 16);
       try {
         const tpl = Buffer.alloc(24);
         tpl.writeBigUInt64LE(BigInt(CKA_VALUE), 0);

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import koffi from 'koffi';
+import koffi, { type KoffiFunc } from 'koffi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
@@ -65,7 +65,7 @@ interface Skf {
   ConnectDev(name: string | null, h: Out<Handle> | null): number;
   DisConnectDev(h: Handle): number;
   GetDevInfo(h: Handle, info: Partial<DevInfo> | null): number;
-  WaitForDevEvent: koffi.KoffiFunc<WaitFn>;
+  WaitForDevEvent: KoffiFunc<WaitFn>;
   CancelWaitForDevEvent(): number;
   EnumApplication(h: Handle, list: Buffer | null, size: Out<number>): number;
   OpenApplication(h: Handle, name: string, app: Out<Handle>): number;
@@ -200,7 +200,7 @@ function waitForEvent(): Promise<{ rv: number; name: string; event: number }> {
     const event: Out<number> = [0];
     skf.WaitForDevEvent.async(name, len, event, (err: unknown, rv: number) => {
       if (err) {
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(err instanceof Error ? err : new Error('SKF_WaitForDevEvent: koffi async call failed'));
         return;
       }
       resolvePromise({ rv, name: name.subarray(0, Math.max(0, len[0] - 1)).toString('latin1'), event: event[0] });
