@@ -33,7 +33,9 @@ import {
 import { SealError } from '../errors/index.js';
 import { parseDer, readOid, type Asn1Element, Tag, TAG_CLASS_CONTEXT, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
 import { id_ecPublicKey, id_RSASSA_PSS, id_sm2, rsaEncryption, secp256r1, secp384r1 } from '../asn1/oids.js';
+// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
+// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { digest } from '../crypto/webcrypto.js';
 import { lastNameAttribute, namesEqual, parseName, type DistinguishedName } from './DistinguishedName.js';
 import {
@@ -90,8 +92,8 @@ export interface CertificateFields {
   readonly signatureAlgorithmDer: Uint8Array;
   readonly signatureValue: Uint8Array;
   readonly basicConstraints?: BasicConstraintsInfo;
-  readonly keyUsage?: readonly string[];
-  readonly extendedKeyUsage?: readonly string[];
+  readonly keyUsage?: string[];
+  readonly extendedKeyUsage?: string[];
   readonly subjectKeyIdentifier?: Uint8Array;
   readonly authorityKeyIdentifier?: Uint8Array;
   readonly extensionOids: readonly string[];
@@ -121,9 +123,9 @@ export class Certificate {
   readonly signatureValue: Uint8Array;
   readonly basicConstraints?: BasicConstraintsInfo;
   /** Key usage names in bit order, e.g. `['digitalSignature', 'nonRepudiation']`. */
-  readonly keyUsage?: readonly string[];
+  readonly keyUsage?: string[];
   /** Extended key usage OIDs. */
-  readonly extendedKeyUsage?: readonly string[];
+  readonly extendedKeyUsage?: string[];
   readonly subjectKeyIdentifier?: Uint8Array;
   /** The keyIdentifier of the AuthorityKeyIdentifier extension. */
   readonly authorityKeyIdentifier?: Uint8Array;

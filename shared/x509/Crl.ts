@@ -58,7 +58,7 @@ export class Crl {
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
   /** Revoked serial numbers (lower-case hex, no 00 padding) → date and reason. */
-  readonly revoked: ReadonlyMap<string, RevokedEntry>;
+  readonly revoked: Map<string, RevokedEntry>;
   readonly signatureAlgorithmOid: string;
   readonly signatureAlgorithmParams?: Uint8Array;
   readonly signatureValue: Uint8Array;
