@@ -72,7 +72,7 @@ export function assertBoolean(title: string, value: unknown): asserts value is b
 }
 
 /** Asserts `value` is undefined or a plain object (for option bags). */
-export function assertOptions(title: string, value: unknown): asserts value is Record<string, unknown> | undefined {
+export function assertOptions(title: string, value: unknown): void {
   if (value === undefined) return;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalidInput(title, `expected an options object, got ${describe(value)}`);
