@@ -453,6 +453,30 @@ describe('signing (verified with openssl)', () => {
     });
   });
 
+  it('is thread-safe: C_SignAsync on four sessions at once (libuv pool threads), all signatures verify', async () => {
+    const sessions = [0, 1, 2, 3].map(() => p11.C_OpenSession(slots.a, CKF_SERIAL_SESSION));
+    try {
+      p11.C_Login(sessions[0]!, CKU_USER, PIN); // the login belongs to the slot, so every session can sign
+      const key = keyByLabel(sessions[0]!, CKO_PRIVATE_KEY, 'seal-sm2');
+      const { x, y, pem } = tokenSpki(sessions[0]!, 'seal-sm2', 'SM2');
+      const messages = sessions.map((_, i) => Buffer.from(`concurrent message ${i}`));
+      const sigs = await Promise.all(sessions.map(async (s, i) => {
+        const out: Buffer[] = [];
+        for (let k = 0; k < 5; k++) {
+          p11.C_SignInit(s, { mechanism: CKM_SM2_SIGN_NO_DER }, key);
+          out.push(Buffer.from(await p11.C_SignAsync(s, sm2E(x, y, messages[i]!), Buffer.alloc(64))));
+        }
+        return out;
+      }));
+      sigs.forEach((list, i) => {
+        expect(list).toHaveLength(5);
+        expect(opensslVerify('SM2', pem, messages[i]!, rawToDer(list[4]!))).toBe(true);
+      });
+    } finally {
+      for (const s of sessions) p11.C_CloseSession(s);
+    }
+  });
+
   it('refuses mismatches: wrong key type, wrong e length, not logged in, public key', () => {
     withSession(slots.a, false, (s) => {
       const pub = keyByLabel(s, CKO_PUBLIC_KEY, 'seal-sm2');
