@@ -21,6 +21,7 @@
  */
 import { id_sm2_with_sm3 } from '../asn1/oids.js';
 import { verifyCmsSignedData } from '../cms/verifyCmsSignedData.js';
+// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
 import { isSealError, SealError, toSealError } from '../errors/index.js';
 import { detectSesStructure, verifySesSignature, type SesVerification } from '../seal/index.js';
@@ -238,7 +239,7 @@ async function verifySeal(zip: ZipArchive, sigXmlPath: string, sx: OfdSignatureX
     if (sx.sealPath === undefined || sx.sealPathMissing === true) {
       p.checks.push(check('ofd.seal-file', 'warning', `签名描述中的印章文件不存在：${sx.sealBaseLoc}`, `The seal file named in Signature.xml is absent: ${sx.sealBaseLoc}`, { baseLoc: sx.sealBaseLoc.slice(0, 200) }));
     } else {
-      let same = false;
+      let same: boolean;
       try {
         same = equal(zip.read(sx.sealPath), ses.sealDer);
       } catch {

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /** `eseal verify` in-process: exit codes, --json output, text output, usage errors. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerVerifyCommand } from '../../../agent/cli/commands/verify.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
+import { sm3 } from '../../../shared/crypto/sm3.js';
+import { detachedCms, makeTestPki } from '../../shared/cms/cmsBuilder.js';
 
 const OFD = 'test/fixtures/samples/ofd';
 const NOW = new Date('2026-11-22T00:00:00Z');
@@ -38,25 +41,54 @@ async function run(...args: string[]): Promise<Run> {
 
 let dir = '';
 let rootPem = '';
+let pki: ReturnType<typeof makeTestPki>;
+let signedOfd = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'eseal-verify-'));
+  // A valid document: the GOMAIN two-signature OFD with both SignedValue.dat replaced by GM/T 0010
+  // signatures of the test PKI's signer over the untouched Signature.xml files.
+  pki = makeTestPki();
+  const files: Record<string, Uint8Array> = unzipSync(new Uint8Array(readFileSync(`${OFD}/gomain-two-digital-signs-gmt0010.ofd`)));
+  // Sign_1 protects Sign_0's files, so its reference digests are recomputed before it is signed.
+  for (const s of ['Sign_0', 'Sign_1']) {
+    const xmlName = `Doc_0/Signs/${s}/Signature.xml`;
+    const xml = new TextDecoder().decode(files[xmlName]).replace(/FileRef="\/?([^"]+)"(\s*)>(\s*)<ofd:CheckValue>[^<]*</g, (_m, ref: string, a: string, b: string) => {
+      const data = files[ref] as Uint8Array;
+      return `FileRef="/${ref}"${a}>${b}<ofd:CheckValue>${Buffer.from(sm3(data)).toString('base64')}<`;
+    });
+    const xmlBytes = new TextEncoder().encode(xml);
+    files[xmlName] = xmlBytes;
+    files[`Doc_0/Signs/${s}/SignedValue.dat`] = detachedCms(pki.unit, xmlBytes, new Date(Date.now() + 5000));
+  }
+  signedOfd = join(dir, 'test-pki-signed.ofd');
+  writeFileSync(signedOfd, zipSync(files));
   rootPem = join(dir, 'ofdrw-root.pem');
   writeFileSync(rootPem, execFileSync('openssl', ['pkcs12', '-legacy', '-in', 'test/fixtures/samples/keys/ROOT.p12', '-nokeys', '-passin', 'pass:123456']));
   writeFileSync(join(dir, 'junk.pem'), 'not a certificate');
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(pki.dir, { recursive: true, force: true });
 });
 
 describe('eseal verify', () => {
-  it('exit 0 and TOTAL_PASSED for a valid seal with its trust anchor (--json parses)', async () => {
-    const r = await run('--json', '--trust', rootPem, `${OFD}/ofdrw-v4-riding-seal.ofd`);
+  it('exit 0 and TOTAL_PASSED for a valid document with its trust anchor and intermediate (--json parses)', async () => {
+    const r = await run('--json', '--trust', pki.rootPem, '--intermediate', pki.interPem, signedOfd);
     expect(r.err).toBe('');
     const report = JSON.parse(r.out) as VerificationReport;
+    expect(report.signatures.map((s) => s.indication)).toEqual(['TOTAL_PASSED', 'TOTAL_PASSED']);
     expect(report.indication).toBe('TOTAL_PASSED');
     expect(report.verifiedAt).toBe(NOW.toISOString());
-    expect(report.fileName).toBe('ofdrw-v4-riding-seal.ofd');
+    expect(report.fileName).toBe('test-pki-signed.ofd');
     expect(r.code).toBe(0);
+    // The same file without the intermediate: INDETERMINATE, exit 1.
+    expect((await run('--trust', pki.rootPem, signedOfd)).code).toBe(1);
+  });
+
+  it('exit 1 for the ofdrw riding seal with the ofdrw root: its key usage lacks keyCertSign', async () => {
+    const r = await run('--json', '--trust', rootPem, `${OFD}/ofdrw-v4-riding-seal.ofd`);
+    expect((JSON.parse(r.out) as VerificationReport).signatures[0]?.subIndications).toEqual(['CERTIFICATE_CHAIN_GENERAL_FAILURE']);
+    expect(r.code).toBe(1);
   });
 
   it('--json output is exactly the report, stable between runs', async () => {

@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { derExplicit, derImplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet, derUtcTime } from '../../../shared/asn1/index.js';
-import { id_data, id_gmt0010_data, id_messageDigest, id_signedData, id_signingTime, id_sm2_with_sm3 } from '../../../shared/asn1/oids.js';
+import { derExplicit, derImplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet } from '../../../shared/asn1/index.js';
+import { id_data, id_gmt0010_data, id_signedData, id_sm2_with_sm3 } from '../../../shared/asn1/oids.js';
 import { verifyCmsSignedData, isCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
-import { attr, buildCms, detachedCms, makeTestPki, privateKeyHex, standardAttrs, type CmsBuild, type Signer } from './cmsBuilder.js';
+import { buildCms, detachedCms, makeTestPki, privateKeyHex, standardAttrs, type CmsBuild, type Signer } from './cmsBuilder.js';
 import { sm3 } from '../../../shared/crypto/sm3.js';
 import { parseCertificates } from '../../../shared/x509/index.js';
 

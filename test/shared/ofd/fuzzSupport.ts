@@ -68,7 +68,7 @@ export async function assertContract(bytes: Uint8Array, label: string): Promise<
   try {
     report = await verifyDocument(bytes, { now: new Date('2026-11-22T00:00:00Z'), includePictures: false });
   } catch (err) {
-    throw new Error(`${label}: verifyDocument threw ${String(err)}`);
+    throw new Error(`${label}: verifyDocument threw ${String(err)}`, { cause: err });
   }
   if (report.error !== undefined) {
     expect(isErrorCode(report.error.code), `${label}: ${report.error.code}`).toBe(true);
