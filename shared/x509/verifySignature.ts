@@ -71,8 +71,6 @@ const HASH_BY_OID: Readonly<Record<string, RsaHash>> = {
   [id_sha512]: 'SHA-512',
 };
 
-const HASH_LENGTH: Readonly<Record<RsaHash, number>> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
-
 function unsupported(algorithm: string): SealError {
   return new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm });
 }
@@ -85,8 +83,8 @@ function algorithmIdOid(el: Asn1Element | undefined, what: string): string {
 }
 
 /**
- * RSASSA-PSS-params (RFC 4055 §3.1); only the profile WebCrypto can verify is accepted:
- * MGF1 with the same hash, salt length equal to the hash length, trailer field 1.
+ * RSASSA-PSS-params (RFC 4055 §3.1); only what WebCrypto can verify is accepted: MGF1 with the same
+ * hash as the message hash, trailer field 1, any salt length up to 1024 bytes.
  *
  * ```asn
  * RSASSA-PSS-params  ::=  SEQUENCE  {
@@ -96,7 +94,7 @@ function algorithmIdOid(el: Asn1Element | undefined, what: string): string {
  *     trailerField       [3] INTEGER DEFAULT 1  }
  * ```
  */
-export function parsePssParams(params: Uint8Array | undefined): RsaHash {
+export function parsePssParams(params: Uint8Array | undefined): { hash: RsaHash; saltLength: number } {
   let hash: RsaHash = 'SHA-1';
   let mgfHash: RsaHash = 'SHA-1';
   let saltLength = 20;
@@ -142,10 +140,10 @@ export function parsePssParams(params: Uint8Array | undefined): RsaHash {
       throw unsupported('RSASSA-PSS with malformed parameters');
     }
   }
-  if (mgfHash !== hash || saltLength !== HASH_LENGTH[hash] || trailer !== 1) {
+  if (mgfHash !== hash || saltLength < 0 || saltLength > 1024 || trailer !== 1) {
     throw unsupported(`RSASSA-PSS (${hash}, MGF1-${mgfHash}, salt ${saltLength}, trailer ${trailer})`);
   }
-  return hash;
+  return { hash, saltLength };
 }
 
 function sm2VerifyQuiet(point: Uint8Array, data: Uint8Array, signature: Uint8Array, userId: Uint8Array): boolean {
@@ -205,9 +203,9 @@ export async function verifySignatureByOid(
     return quiet(verifyRsa({ spki: key.spkiDer, hash: pkcs1Hash, data, signature, scheme: 'pkcs1' }));
   }
   if (signatureAlgorithmOid === id_RSASSA_PSS) {
-    const hash = parsePssParams(opts.signatureAlgorithmParams);
+    const { hash, saltLength } = parsePssParams(opts.signatureAlgorithmParams);
     if (key.algorithm !== 'RSA') return false;
-    return quiet(verifyRsa({ spki: key.spkiDer, hash, data, signature, scheme: 'pss' }));
+    return quiet(verifyRsa({ spki: key.spkiDer, hash, data, signature, scheme: 'pss', saltLength }));
   }
   throw unsupported(signatureAlgorithmOid);
 }

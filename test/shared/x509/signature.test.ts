@@ -84,6 +84,12 @@ describe('verifySignatureByOid', () => {
     const pss = sign(['-sha256', '-sign', pki.keyFiles.rsa, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
     expect(await verifySignatureByOid(key, id_RSASSA_PSS, DATA, pss, { signatureAlgorithmParams: PSS_SHA256_PARAMS })).toBe(true);
     expect(await verifySignatureByOid(key, id_RSASSA_PSS, DATA.subarray(1), pss, { signatureAlgorithmParams: PSS_SHA256_PARAMS })).toBe(false);
+    // Salt length other than the hash length (openssl -sigopt rsa_pss_saltlen:20 with SHA-256).
+    const pss20 = sign(['-sha256', '-sign', pki.keyFiles.rsa, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:20']);
+    const params20 = PSS_SHA256_PARAMS.slice();
+    params20[params20.length - 1] = 20;
+    expect(await verifySignatureByOid(key, id_RSASSA_PSS, DATA, pss20, { signatureAlgorithmParams: params20 })).toBe(true);
+    expect(await verifySignatureByOid(key, id_RSASSA_PSS, DATA, pss20, { signatureAlgorithmParams: PSS_SHA256_PARAMS })).toBe(false);
   });
 
   it('a key of the wrong type does not verify; an unknown OID throws ERR_CRYPTO_ALGORITHM_UNSUPPORTED', async () => {
@@ -93,8 +99,8 @@ describe('verifySignatureByOid', () => {
     expect(await verifySignatureByOid(pki.certs.unit.publicKey, sha256WithRSAEncryption, DATA, sig)).toBe(false);
     const err: unknown = await verifySignatureByOid(pki.certs.unit.publicKey, '1.2.3.4', DATA, sig).catch((e: unknown) => e);
     expect(isSealError(err) && err.code).toBe('ERR_CRYPTO_ALGORITHM_UNSUPPORTED');
-    // PSS with a salt length WebCrypto's profile cannot express (SHA-1, salt 5) is unsupported, not "invalid".
-    const err2: unknown = await verifySignatureByOid(pki.certs.rsa.publicKey, id_RSASSA_PSS, DATA, sig, { signatureAlgorithmParams: Uint8Array.of(0x30, 0x05, 0xa2, 0x03, 0x02, 0x01, 0x05) }).catch((e: unknown) => e);
+    // PSS parameters WebCrypto cannot express (trailerField 2) are unsupported, not "invalid".
+    const err2: unknown = await verifySignatureByOid(pki.certs.rsa.publicKey, id_RSASSA_PSS, DATA, sig, { signatureAlgorithmParams: Uint8Array.of(0x30, 0x05, 0xa3, 0x03, 0x02, 0x01, 0x02) }).catch((e: unknown) => e);
     expect(isSealError(err2) && err2.code).toBe('ERR_CRYPTO_ALGORITHM_UNSUPPORTED');
   });
 
