@@ -183,7 +183,7 @@ beforeAll(() => {
     keys: [{ name: 'seal-sm2', curve: 'SM2', cn: '测试 B' }],
   });
   makeSm2TestTokenDir(dirs.lock, {
-    label: 'Lockout', serial: 'L-0001', pin: PIN, soPin: SO_PIN, maxPinRetries: 3, sm2KeyType: 'ec',
+    label: 'Lockout', serial: 'L-0001', pin: PIN, soPin: SO_PIN, maxPinRetries: 3, sm2KeyType: 'ec', sm2EcParams: false,
     keys: [{ name: 'k', curve: 'SM2', cn: 'lock' }],
   });
   makeSm2TestTokenDir(dirs.rem, {
@@ -250,7 +250,7 @@ describe('objects', () => {
     });
   });
 
-  it('SM2 public key: vendor key type per profile (or CKK_EC by config), SM2 OID, EC point = the PEM key', () => {
+  it('SM2 public key: vendor key type per profile (or CKK_EC, no CKA_EC_PARAMS by config), SM2 OID, EC point = the PEM key', () => {
     withSession(slots.a, false, (s) => {
       const pub = keyByLabel(s, CKO_PUBLIC_KEY, 'seal-sm2');
       expect(attr(s, pub, CKA_KEY_TYPE).readBigUInt64LE(0)).toBe(BigInt(CKK_SM2));
@@ -264,7 +264,9 @@ describe('objects', () => {
       expect(attr(s, keyByLabel(s, CKO_PUBLIC_KEY, 'seal-sm2'), CKA_KEY_TYPE).readBigUInt64LE(0)).toBe(BigInt(CKK_IBM_SM2));
     });
     withSession(slots.lock, false, (s) => {
-      expect(attr(s, keyByLabel(s, CKO_PUBLIC_KEY, 'k'), CKA_KEY_TYPE).readBigUInt64LE(0)).toBe(BigInt(CKK_EC));
+      const pub = keyByLabel(s, CKO_PUBLIC_KEY, 'k');
+      expect(attr(s, pub, CKA_KEY_TYPE).readBigUInt64LE(0)).toBe(BigInt(CKK_EC));
+      expect(ckr(() => p11.C_GetAttributeValue(s, pub, [{ type: CKA_EC_PARAMS }]))).toBe(CKR.ATTRIBUTE_TYPE_INVALID);
     });
   });
 

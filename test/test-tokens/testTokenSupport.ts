@@ -100,6 +100,8 @@ export interface Pkcs11TokenSpec {
   maxPinRetries?: number;
   pinpad?: boolean;
   sm2KeyType?: 'vendor' | 'ec';
+  /** false: SM2 keys carry no CKA_EC_PARAMS (some vendor tokens omit it). */
+  sm2EcParams?: boolean;
   keys?: KeySpec[];
   data?: DataObjectSpec[];
 }
@@ -120,7 +122,7 @@ export function makeSm2TestTokenDir(dir: string, spec: Pkcs11TokenSpec): void {
   writeFileSync(join(dir, 'token.conf'), '# sm2testtoken configuration (TEST ONLY)\n' + conf({
     label: spec.label, serial: spec.serial, manufacturer: spec.manufacturer, profile: spec.profile,
     pin: spec.pin, soPin: spec.soPin, maxPinRetries: spec.maxPinRetries, pinpad: spec.pinpad,
-    sm2KeyType: spec.sm2KeyType,
+    sm2KeyType: spec.sm2KeyType, sm2EcParams: spec.sm2EcParams,
   }));
   for (const k of spec.keys ?? []) makeKeyPair(dir, k);
   for (const d of spec.data ?? []) {
