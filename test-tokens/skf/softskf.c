@@ -894,7 +894,7 @@ out:
   return rv;
 }
 
-/* §7.6.13: pbData is the 32-byte e = SM3(Z || M) computed by the caller (or SKF_Digest). */
+/* Cryptographic services (§7.6), SKF_ECCSignData: pbData is the 32-byte e = SM3(Z || M) computed by the caller (or SKF_Digest). */
 DEVAPI ULONG SKF_ECCSignData(HCONTAINER hContainer, BYTE *pbData, ULONG ulDataLen, ECCSIGNATUREBLOB *pSignature) {
   LOCK();
   handle_t *h;
@@ -917,9 +917,9 @@ out:
   return rv;
 }
 
-/* ---------------------------------------------------------------- hashing (§7.6.x, optional) */
+/* ---------------------------------------------------------------- hashing (cryptographic services, §7.6; optional) */
 
-/* SKF_DigestInit with pPubKey + ID makes the device prepend Z (GM/T 0016 §7.6.x DigestInit). */
+/* SKF_DigestInit with pPubKey + ID makes the device prepend Z (the pPubKey/pucID parameters of SKF_DigestInit). */
 DEVAPI ULONG SKF_DigestInit(DEVHANDLE hDev, ULONG ulAlgID, ECCPUBLICKEYBLOB *pPubKey, unsigned char *pucID,
                             ULONG ulIDLen, HANDLE *phHash) {
   LOCK();
