@@ -15,7 +15,9 @@
  *    SEQUENCE{sealInfo, cert, alg} re-assembled from stored bytes, then sealInfo alone
  *    [`seal.maker-signature`];
  * 4b. maker certificate path at the seal's createDate (when the maker signed; real seals outlive
- *    their maker certificates, e.g. the Yunnan sample) [`seal.maker-certificate`];
+ *    their maker certificates, e.g. the Yunnan sample), or — when the certificate was outside its
+ *    validity at createDate (back-dated createDate, e.g. GOMAIN Jiangsu) — at the reference time
+ *    [`seal.maker-certificate`, details.evaluatedAt];
  * 4c. seal validity period against the reference time [`seal.validity`]; registers
  *    [`seal.revocation`, `seal.filing`];
  * 5. signer certificate path at the reference time [`signature.signer-certificate`];
@@ -43,7 +45,9 @@
 import { SealError } from '../errors/index.js';
 import { id_sm2_1, id_sm2_with_sm3 } from '../asn1/oids.js';
 import { parseDer, readTime, isUniversal, isContext, Tag, readOid, readOctetString, readSequence, type Asn1Element } from '../asn1/index.js';
+// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm2Verify } from '../crypto/sm2.js';
+// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
 import { parseCertificate, summarizeCertificate, validateCertificatePath, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
 import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from '../verify/checks.js';
@@ -276,8 +280,32 @@ async function checkSeal(c: Collector, seal: DecodedSESeal, ctx: SealVerifyConte
         ),
       );
     }
-    // 4b. maker certificate path at the seal's creation time
-    maker = await evaluatePath(c, 'seal.maker-certificate', makerCert, ctx, seal.eSealInfo.property.createDate, 'maker');
+    // 4b. maker certificate path at the seal's creation time; when the certificate was not within
+    // its validity then (expired, or issued after a back-dated createDate, as in the GOMAIN Jiangsu
+    // sample), at the reference time instead — the maker must have signed while one of the two held.
+    const createDate = seal.eSealInfo.property.createDate;
+    const atCreate = new Collector();
+    maker = await evaluatePath(atCreate, 'seal.maker-certificate', makerCert, ctx, createDate, 'maker');
+    let chosen = atCreate;
+    let evaluatedAt = 'createDate';
+    if ((maker.status === 'EXPIRED' || maker.status === 'NOT_YET_VALID') && refTime.getTime() !== createDate.getTime()) {
+      const atRef = new Collector();
+      const second = await evaluatePath(atRef, 'seal.maker-certificate', makerCert, ctx, refTime, 'maker');
+      if (second.status !== 'EXPIRED' && second.status !== 'NOT_YET_VALID') {
+        chosen = atRef;
+        maker = second;
+        evaluatedAt = 'referenceTime';
+      }
+    }
+    chosen.checks.forEach((chk, i) => {
+      const note = evaluatedAt === 'createDate' ? '' : `（制作时间 ${createDate.toISOString()} 证书不在有效期内，按验证时间判断）`;
+      const noteEn = evaluatedAt === 'createDate' ? '' : ` (not within its validity at createDate ${createDate.toISOString()}; judged at the reference time)`;
+      c.add(
+        { ...chk, messageZh: chk.messageZh + note, message: chk.message + noteEn, details: { ...chk.details, evaluatedAt } },
+        chosen.verdicts[i] ?? PASSED,
+        ...(i === 0 ? chosen.sealCodes : []),
+      );
+    });
   }
 
   // 4c. validity period
