@@ -47,7 +47,9 @@ export function preParse(code: X509ErrorCode, der: unknown, what: string): { byt
   if (!(der instanceof Uint8Array)) throw new SealError('ERR_INPUT_INVALID', { name: 'der', reason: 'expected a Uint8Array' });
   if (der.length === 0) throw x509Error(code, `empty ${what}`);
   if (der.length > MAX_X509_BYTES) throw x509Error(code, `${what} larger than ${MAX_X509_BYTES} bytes`);
-  const bytes = der.slice(); // own copy: later mutation by the caller cannot change a parsed object
+  // Own plain copy (also for Node Buffers, whose slice() shares memory): later mutation by the caller
+  // cannot change a parsed object.
+  const bytes = new Uint8Array(der);
   const top = guard(code, what, () => parseDer(bytes, { maxDepth: 32 }));
   return { bytes, top };
 }
@@ -61,10 +63,10 @@ export function isSeq(el: Asn1Element | undefined): el is Asn1Element {
   return el !== undefined && el.tagClass === TAG_CLASS_UNIVERSAL && el.tagNumber === Tag.SEQUENCE && el.constructed;
 }
 
+/** A fresh plain Uint8Array copy of any buffer (schema results are ArrayBuffers or views). */
 export function toBytes(buf: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (buf instanceof Uint8Array) return buf.slice();
-  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
-  return new Uint8Array(buf).slice();
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  return new Uint8Array(new Uint8Array(buf));
 }
 
 /** Lower-case hex (the shared `bytesToHex`). */

@@ -63,14 +63,15 @@ export function decodeBase64Strict(text: string): Uint8Array {
   return out;
 }
 
-/** True when the bytes look like PEM text (start with optional whitespace/BOM then `-----BEGIN`), or contain a BEGIN line. */
+/**
+ * True when the input is PEM text rather than DER: a string containing a BEGIN line, or bytes that do
+ * not start like DER (0x30, SEQUENCE) and contain a BEGIN line anywhere (`openssl x509 -text` puts
+ * kilobytes of text before the block).
+ */
 export function looksLikePem(input: Uint8Array | string): boolean {
   if (typeof input === 'string') return input.includes('-----BEGIN ');
-  // DER always starts with a tag byte such as 0x30; PEM is ASCII text containing "-----BEGIN ".
-  const head = input.subarray(0, Math.min(input.length, 4096));
-  let text = '';
-  for (const b of head) text += String.fromCharCode(b);
-  return text.includes('-----BEGIN ');
+  if (input.length === 0 || input[0] === 0x30 || input.length > MAX_PEM_CHARS) return false;
+  return pemText(input).includes('-----BEGIN ');
 }
 
 /** Bytes → text for PEM (ASCII; non-ASCII bytes only occur in explanatory text, which we skip). */

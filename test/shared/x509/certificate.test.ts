@@ -92,6 +92,18 @@ describe('test PKI certificates', () => {
     expect(parseCertificates(new TextEncoder().encode(text))).toHaveLength(1);
   });
 
+  it('reads `openssl x509 -text` output (long text before the block) and Node Buffers', async () => {
+    const pki = await loadTestPki();
+    const text = `${'Certificate dump\n'.repeat(300)}${openssl(['x509', '-in', pki.certFiles.rsa, '-text'])}`;
+    expect(text.indexOf('-----BEGIN')).toBeGreaterThan(4096);
+    expect(parseCertificates(new TextEncoder().encode(text))[0]?.equals(pki.certs.rsa)).toBe(true);
+    const buf = Buffer.from(pki.certs.unit.der);
+    const cert = parseCertificate(buf);
+    buf.fill(0);
+    expect(cert.der).toEqual(pki.certs.unit.der);
+    expect(Object.getPrototypeOf(cert.der)).toBe(Uint8Array.prototype);
+  });
+
   it('summarizes a certificate for the report', async () => {
     const { certs } = await loadTestPki();
     const s = summarizeCertificate(certs.personal);

@@ -137,6 +137,26 @@ describe('certificate signatures', () => {
     expect(await verifyCertificateSignature(pss, pss)).toBe(true);
   });
 
+  it('ECDSA P-384 with SHA-384 and RSA with SHA-1/384/512 (self-signed by openssl req)', async () => {
+    const p384Key = join(work, 'p384.key');
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', p384Key]);
+    const p384 = selfSigned('p384-self', p384Key, ['-sha384']);
+    expect(p384.publicKeyAlgorithmLabel).toBe('ECDSA-P384');
+    expect(p384.publicKey.point).toHaveLength(97);
+    expect(p384.signatureAlgorithmOid).toBe('1.2.840.10045.4.3.3');
+    expect(await verifyCertificateSignature(p384, p384)).toBe(true);
+    for (const [md, oid] of [['-sha1', '1.2.840.113549.1.1.5'], ['-sha384', '1.2.840.113549.1.1.12'], ['-sha512', '1.2.840.113549.1.1.13']] as const) {
+      const cert = selfSigned(`rsa${md}`, pki.keyFiles.rsa, [md]);
+      expect(cert.signatureAlgorithmOid).toBe(oid);
+      expect(await verifyCertificateSignature(cert, cert)).toBe(true);
+      expect(await verifyCertificateSignature(cert, pki.certs.unit)).toBe(false);
+    }
+    // ecdsa-with-SHA512 is outside what we verify: unsupported, not silently false.
+    const p512 = selfSigned('p384-sha512', p384Key, ['-sha512']);
+    const err: unknown = await verifyCertificateSignature(p512, p512).catch((e: unknown) => e);
+    expect(isSealError(err) && err.code).toBe('ERR_CRYPTO_ALGORITHM_UNSUPPORTED');
+  });
+
   it('an SM2 certificate signed with OpenSSL defaults (empty ID) verifies through the fallback', async () => {
     const cert = selfSigned('sm2-openssl-default', pki.keyFiles.personal, ['-sm3']);
     expect(cert.signatureAlgorithmOid).toBe(id_sm2_with_sm3);
