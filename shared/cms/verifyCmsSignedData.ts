@@ -67,6 +67,24 @@ export interface CmsVerification {
   readonly checks: readonly CheckResult[];
 }
 
+/**
+ * Parsed certificates by DER (hex), bounded. Parsing an X.509 certificate costs milliseconds and the
+ * same few signer certificates recur (every signature of a document, every page of a batch);
+ * `Certificate` objects are immutable, so sharing them is safe.
+ */
+const CERT_CACHE = new Map<string, Certificate>();
+const CERT_CACHE_MAX = 64;
+
+function parseCertificateCached(der: Uint8Array): Certificate {
+  const key = toHex(der);
+  const hit = CERT_CACHE.get(key);
+  if (hit !== undefined) return hit;
+  const cert = parseCertificate(der);
+  if (CERT_CACHE.size >= CERT_CACHE_MAX) CERT_CACHE.clear();
+  CERT_CACHE.set(key, cert);
+  return cert;
+}
+
 const SM2_SIG_OIDS = new Set([id_sm2_1, id_sm2_with_sm3, '1.2.156.10197.1.301']);
 
 const HASH_BY_OID: Record<string, 'SM3' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
@@ -218,7 +236,7 @@ export async function verifyCmsSignedData(der: Uint8Array, options: CmsVerifyOpt
   for (const n of certNodes) {
     if (n.tag !== TAG.SEQUENCE) continue;
     try {
-      certs.push(parseCertificate(n.raw));
+      certs.push(parseCertificateCached(n.raw));
     } catch {
       checks.push(check('cms.certificates', 'warning', 'CMS 中有无法解析的证书，已忽略', 'An unparseable certificate in the CMS was ignored'));
     }

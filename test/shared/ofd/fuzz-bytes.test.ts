@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Seeded, bounded fuzzing of whole OFD files: verifyDocument never throws, errors are coded. */
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'vitest';
-import { assertContract, int, mutateBytes, prng } from './fuzzSupport.js';
+import { beforeAll, describe, it } from 'vitest';
+import { assertContract, int, useNativeSm3, mutateBytes, prng } from './fuzzSupport.js';
 
 const FILES = ['gomain-jiangsu-tax-v4.ofd', 'ofdrw-v4-seal.ofd', 'gomain-two-digital-signs-gmt0010.ofd', 'dms360-v1-seal.ofd'].map((f) => new Uint8Array(readFileSync(`test/fixtures/samples/ofd/${f}`)));
 const ROUNDS = 1000;
+
+beforeAll(useNativeSm3);
 
 describe('fuzz: byte mutations of sample OFD files', () => {
   it(`survives ${ROUNDS} seeded mutations`, async () => {

@@ -2,11 +2,13 @@
 /** Seeded, bounded fuzzing of the XML inside OFD packages (re-zipped validly), plus DER of signed values. */
 import { readFileSync } from 'node:fs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { describe, it } from 'vitest';
-import { assertContract, int, mutateBytes, mutateXml, prng } from './fuzzSupport.js';
+import { beforeAll, describe, it } from 'vitest';
+import { assertContract, int, useNativeSm3, mutateBytes, mutateXml, prng } from './fuzzSupport.js';
 
 const SAMPLES = ['gomain-jiangsu-tax-v4.ofd', 'kinggrid-v4-invoice.ofd', 'gomain-two-digital-signs-gmt0010.ofd', 'ofdrw-v4-riding-seal.ofd'].map((f) => unzipSync(new Uint8Array(readFileSync(`test/fixtures/samples/ofd/${f}`))));
 const ROUNDS = 1000;
+
+beforeAll(useNativeSm3);
 
 describe('fuzz: XML and signed-value mutations inside sample OFD packages', () => {
   it(`survives ${ROUNDS} seeded mutations`, async () => {

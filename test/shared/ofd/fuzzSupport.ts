@@ -1,8 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 /** Deterministic mutation helpers for the OFD fuzz tests (seeded PRNG, no wall clock). */
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
+import { registerSm3Backend } from '../../../shared/crypto/sm3.js';
 import { isErrorCode } from '../../../shared/errors/index.js';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
+
+/**
+ * Uses Node's OpenSSL SM3 as the shared/crypto back end, as the agent and `eseal` do at startup
+ * (the pure-TS SM3 stays the reference; the back end is self-tested on registration).
+ */
+export function useNativeSm3(): void {
+  registerSm3Backend({ create: () => createHash('sm3') });
+}
 
 /** mulberry32: small, fast, deterministic. */
 export function prng(seed: number): () => number {
@@ -33,11 +43,19 @@ export function mutateBytes(rand: () => number, input: Uint8Array): Uint8Array {
     case 1:
       for (let i = 0; i < len && at + i < b.length; i++) b[at + i] = int(rand, 256);
       return b;
-    case 2:
-      return new Uint8Array([...b.subarray(0, at), ...b.subarray(Math.min(b.length, at + len))]);
+    case 2: {
+      const end = Math.min(b.length, at + len);
+      const out = new Uint8Array(b.length - (end - at));
+      out.set(b.subarray(0, at));
+      out.set(b.subarray(end), at);
+      return out;
+    }
     case 3: {
-      const ins = Array.from({ length: len }, () => int(rand, 256));
-      return new Uint8Array([...b.subarray(0, at), ...ins, ...b.subarray(at)]);
+      const out = new Uint8Array(b.length + len);
+      out.set(b.subarray(0, at));
+      for (let i = 0; i < len; i++) out[at + i] = int(rand, 256);
+      out.set(b.subarray(at), at + len);
+      return out;
     }
     default:
       return b.subarray(0, at);

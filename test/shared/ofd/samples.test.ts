@@ -45,10 +45,7 @@ const CMS_CRYPTO = ['signature.value', 'cms.message-digest', 'document.reference
 const NO_ANCHOR = ['NO_CERTIFICATE_CHAIN_FOUND'];
 
 const TABLE: Expect[] = [
-  // README "fully valid" = every cryptographic check passes (asserted). The seal module evaluates the
-  // maker certificate at the seal's createDate (2019-10-11), before that certificate's notBefore
-  // (2019-10-16), hence TOTAL_FAILED NOT_YET_VALID; see docs/verification-report.md § samples.
-  { file: 'gomain-jiangsu-tax-v4.ofd', indication: 'TOTAL_FAILED', signatures: [{ id: '2', kind: 'seal', indication: 'TOTAL_FAILED', subIndications: ['NOT_YET_VALID'], passed: SEAL_CRYPTO, failed: ['seal.maker-certificate'], references: [13, 0], modified: false, stamps: 1 }] },
+  { file: 'gomain-jiangsu-tax-v4.ofd', indication: 'INDETERMINATE', signatures: [{ id: '2', kind: 'seal', indication: 'INDETERMINATE', subIndications: NO_ANCHOR, passed: SEAL_CRYPTO, references: [13, 0], modified: false, stamps: 1 }] },
   { file: 'kinggrid-v4-invoice.ofd', indication: 'INDETERMINATE', signatures: [{ id: '1', kind: 'seal', indication: 'INDETERMINATE', subIndications: NO_ANCHOR, passed: SEAL_CRYPTO, references: [20, 0], modified: false, stamps: 1 }] },
   { file: 'dianju-v4-signvalue-name.ofd', indication: 'INDETERMINATE', signatures: [{ id: '1', kind: 'seal', indication: 'INDETERMINATE', subIndications: NO_ANCHOR, passed: SEAL_CRYPTO, references: [5, 0], modified: false, stamps: 1 }] },
   {
