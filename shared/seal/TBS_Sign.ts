@@ -53,7 +53,7 @@ export interface SigningTimeInfo {
  * TBS_Sign ::= SEQUENCE {
  *   version             INTEGER,
  *   eseal               SESeal,
- *   timeInfo            BIT STRING,   -- in practice ASCII text; OCTET STRING also seen
+ *   timeInfo            BIT STRING,   -- in practice ASCII text; OCTET STRING and time types also accepted
  *   dataHash            BIT STRING,
  *   propertyInfo        IA5String,
  *   cert                OCTET STRING, -- signer certificate
@@ -95,27 +95,27 @@ function decodeTextualTimeInfo(el: Asn1Element, path: string): SigningTimeInfo {
   return date === undefined ? { text, encoding } : { date, text, encoding };
 }
 
+/** timeInfo in any layout: GeneralizedTime/UTCTime, or a BIT/OCTET STRING holding text or a DER time. */
+function decodeTimeInfo(el: Asn1Element | undefined, path: string): SigningTimeInfo {
+  if (el !== undefined && (isUniversal(el, Tag.BIT_STRING) || isUniversal(el, Tag.OCTET_STRING))) return decodeTextualTimeInfo(el, path);
+  const t = readTime(el, path);
+  return { date: t.date, text: t.text, encoding: t.encoding };
+}
+
 /** Decodes a TBS_Sign element of either layout (chosen by element count: 7 → v1, 5..6 → v4). */
 export function decodeTBS_Sign(el: Asn1Element | undefined, path: string): TBS_Sign {
   const c = readSequence(el, path, 5, 7);
   const version = readSmallInteger(c[0], `${path}.version`);
   const eseal = decodeSESealElement(c[1] as Asn1Element, `${path}.eseal`);
   if (c.length === 7) {
-    const timeInfo = decodeTextualTimeInfo(c[2] as Asn1Element, `${path}.timeInfo`);
+    const timeInfo = decodeTimeInfo(c[2], `${path}.timeInfo`);
     const dataHash = readBitOrOctetString(c[3], `${path}.dataHash`).bytes;
     const propertyInfo = readAnyString(c[4], `${path}.propertyInfo`);
     const cert = readOctetString(c[5], `${path}.cert`);
     const signatureAlgorithm = readOid(c[6], `${path}.signatureAlgorithm`);
     return { version, eseal, timeInfo, dataHash, propertyInfo, cert, signatureAlgorithm };
   }
-  let timeInfo: SigningTimeInfo;
-  const tEl = c[2];
-  if (tEl !== undefined && (isUniversal(tEl, Tag.BIT_STRING) || isUniversal(tEl, Tag.OCTET_STRING))) {
-    timeInfo = decodeTextualTimeInfo(tEl, `${path}.timeInfo`);
-  } else {
-    const t = readTime(tEl, `${path}.timeInfo`);
-    timeInfo = { date: t.date, text: t.text, encoding: t.encoding };
-  }
+  const timeInfo = decodeTimeInfo(c[2], `${path}.timeInfo`);
   const dataHash = readBitString(c[3], `${path}.dataHash`);
   const propertyInfo = readIA5StringLenient(c[4], `${path}.propertyInfo`);
   const base = { version, eseal, timeInfo, dataHash, propertyInfo };
