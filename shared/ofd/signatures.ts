@@ -90,6 +90,29 @@ export interface OfdSignatureXml {
   readonly signedValueMissing?: boolean;
 }
 
+/**
+ * Parses the free-format `SignatureDateTime` seen in the wild: `20200817111329Z`,
+ * `20201004072855.302Z`, `20201010151120`, `2020-06-20 17:18:49`, ISO 8601. Without a zone the time
+ * is taken as China Standard Time (UTC+8), which is what the producers that omit it (ofdrw on
+ * Chinese servers) write. Returns undefined when unreadable.
+ */
+export function parseSignatureDateTime(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*(\d{4})-?(\d{2})-?(\d{2})[T\s]?(\d{2}):?(\d{2}):?(\d{2})(?:[.,](\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/.exec(text);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, se, frac, zone] = m;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(se) > 60) return undefined;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(se));
+  if (frac !== undefined) ms += Math.round(Number(`0.${frac}`) * 1000);
+  if (zone === undefined) ms -= 8 * 3600_000;
+  else if (zone !== 'Z') {
+    const z = zone.replace(':', '');
+    ms -= (z.startsWith('-') ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5))) * 60_000;
+  }
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 /** Paths of the Signatures.xml lists named by OFD.xml (one per DocBody that has one). */
 export function findSignatureLists(zip: ZipArchive): { lists: string[]; declaredMissing: string[] } {
   const ofdPath = zip.resolve('/OFD.xml');

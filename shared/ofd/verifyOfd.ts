@@ -30,7 +30,7 @@ import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } f
 import type { CertificateSummary, CheckResult, SealCode, SignatureReport, StampPosition } from '../verify/VerificationReport.js';
 import { parseCertificates, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
 import { checkAlgorithmOf, computeCheckDigest } from './checkMethod.js';
-import { findSignatureLists, folderOf, parseSignatureXml, readSignatureList, type OfdSignatureEntry, type OfdSignatureXml } from './signatures.js';
+import { findSignatureLists, folderOf, parseSignatureDateTime, parseSignatureXml, readSignatureList, type OfdSignatureEntry, type OfdSignatureXml } from './signatures.js';
 import { normalizePackagePath, ZipArchive, type ZipLimits } from './zip.js';
 
 export interface OfdVerifyContext {
@@ -171,8 +171,11 @@ function isBareSm2(sv: Uint8Array, structure: string): boolean {
   return structure === 'sm2-raw-signature' || sv.length === 64;
 }
 
-async function verifyBareSm2(zip: ZipArchive, sigXmlPath: string, sigXml: Uint8Array, sv: Uint8Array, ctx: OfdVerifyContext, p: Partial): Promise<void> {
+async function verifyBareSm2(zip: ZipArchive, sigXmlPath: string, sigXml: Uint8Array, sx: OfdSignatureXml, sv: Uint8Array, ctx: OfdVerifyContext, p: Partial): Promise<void> {
   p.format = 'SM2 raw';
+  // The only claimed time is SignatureDateTime inside the signed Signature.xml.
+  const claimed = parseSignatureDateTime(sx.signatureDateTime);
+  if (claimed !== undefined) p.signingTime = claimed.toISOString();
   // No certificate travels with a bare signature: look in the signature's folder, then in the
   // certificates the caller supplied (trust anchors and intermediates).
   const candidates: Certificate[] = [];
@@ -203,7 +206,7 @@ async function verifyBareSm2(zip: ZipArchive, sigXmlPath: string, sigXml: Uint8A
     return;
   }
   p.checks.push(check('signature.value', 'passed', '签名值验证通过（裸 SM2 签名）', 'The signature value verifies (bare SM2 signature)'));
-  const outcome = await evaluateChain('signature.signer-certificate', signerCert, ctx, ctx.time ?? new Date(), '签名者', 'signer');
+  const outcome = await evaluateChain('signature.signer-certificate', signerCert, ctx, ctx.time ?? claimed ?? new Date(), '签名者', 'signer');
   p.signer = outcome.summary;
   p.checks.push(outcome.check);
   p.verdicts.push(outcome.verdict);
@@ -350,7 +353,7 @@ async function verifyOne(zip: ZipArchive, entry: OfdSignatureEntry, ctx: OfdVeri
       if (cms.signingTimeText !== undefined) p.signingTimeText = cms.signingTimeText;
     } else if (isBareSm2(sv, structure)) {
       p.kind = 'digital';
-      await verifyBareSm2(zip, sigXmlPath, sigXml, sv, ctx, p);
+      await verifyBareSm2(zip, sigXmlPath, sigXml, sx, sv, ctx, p);
     } else {
       p.checks.push(check('signature.structure', 'failed', `无法识别的签名值格式（${structure}）`, `Unrecognised signed value format (${structure})`, { structure }));
       p.verdicts.push(failed('FORMAT_FAILURE'));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findSignatureLists, parseSignatureXml, readSignatureList } from '../../../shared/ofd/signatures.js';
+import { findSignatureLists, parseSignatureDateTime, parseSignatureXml, readSignatureList } from '../../../shared/ofd/signatures.js';
 import { ZipArchive } from '../../../shared/ofd/zip.js';
 
 const SAMPLES = 'test/fixtures/samples/ofd';
@@ -65,5 +65,20 @@ describe('OFD signature structures (facts from ANALYSIS.txt)', () => {
     expect(stamps.every((s) => s.clip !== undefined)).toBe(true);
     expect(stamps[4]).toEqual({ page: '83', box: [170, 40, 40, 40], unit: 'mm', clip: [32, 0, 8, 40] });
     expect(parsed[0]?.checkMethod).toBe('SM3');
+  });
+});
+
+describe('parseSignatureDateTime', () => {
+  it.each([
+    ['20200817111329Z', '2020-08-17T11:13:29.000Z'],
+    ['20201004072855.302Z', '2020-10-04T07:28:55.302Z'],
+    ['20201010151120', '2020-10-10T07:11:20.000Z'],
+    ['2020-06-20 17:18:49', '2020-06-20T09:18:49.000Z'],
+    ['2021-05-19T20:53:44+08:00', '2021-05-19T12:53:44.000Z'],
+  ])('%s → %s', (text, iso) => {
+    expect(parseSignatureDateTime(text)?.toISOString()).toBe(iso);
+  });
+  it.each(['', 'yesterday', '2020-13-01 00:00:00', '20201301000000Z'])('%j → undefined', (text) => {
+    expect(parseSignatureDateTime(text)).toBeUndefined();
   });
 });
