@@ -35,6 +35,7 @@ export {
   type VerifySignatureOptions,
 } from './verifySignature.js';
 export {
+  MAX_BUILD_STEPS,
   MAX_CANDIDATE_PATHS,
   MAX_PATH_CERTIFICATES,
   STATUS_PRECEDENCE,

@@ -10,8 +10,9 @@
  *   carry them, whose subjectKeyIdentifier equals the authorityKeyIdentifier. Candidates are tried
  *   anchors first, then exact key-identifier matches, then ones valid at the reference time. A
  *   certificate never appears twice in one path (loops end), paths hold at most
- *   {@link MAX_PATH_CERTIFICATES} certificates and at most {@link MAX_CANDIDATE_PATHS} complete paths
- *   are evaluated, so hostile certificate bags cannot make this slow. Every complete path is
+ *   {@link MAX_PATH_CERTIFICATES} certificates, at most {@link MAX_CANDIDATE_PATHS} complete paths
+ *   are evaluated and at most {@link MAX_BUILD_STEPS} partial paths visited, so hostile certificate
+ *   bags (say, fifty self-issued certificates with the same name) cannot make this slow. Every complete path is
  *   evaluated and the best one is returned (first VALID wins), so a cross-certificate with a bad
  *   signature or an expired duplicate of an intermediate does not hide a good path.
  * - **A trust anchor** is a certificate given in `trustAnchors`; it ends the path and its own
@@ -100,6 +101,8 @@ export interface PathValidationOptions {
 export const MAX_PATH_CERTIFICATES = 10;
 /** Most complete candidate paths evaluated. */
 export const MAX_CANDIDATE_PATHS = 32;
+/** Most partial paths visited while building (bounds the search over bags of same-named certificates). */
+export const MAX_BUILD_STEPS = 2_000;
 
 /** Status of each problem code; `null` = warning only. */
 const STATUS_OF: Readonly<Record<PathProblemCode, CertificateStatus | null>> = {
@@ -162,8 +165,9 @@ function buildPaths(leaf: Certificate, anchors: readonly Certificate[], pool: re
     (child.authorityKeyIdentifier !== undefined && c.subjectKeyIdentifier !== undefined ? 0 : 2) +
     (c.isValidAt(time) ? 0 : 1);
 
+  let steps = 0;
   const visit = (path: Certificate[]): void => {
-    if (complete.length >= MAX_CANDIDATE_PATHS) return;
+    if (complete.length >= MAX_CANDIDATE_PATHS || ++steps > MAX_BUILD_STEPS) return;
     const current = path[path.length - 1] as Certificate;
     if (isAnchor(current, anchors)) {
       complete.push(path);

@@ -257,6 +257,31 @@ describe('validateCertificatePath', () => {
     expect(MAX_PATH_CERTIFICATES).toBe(10);
   });
 
+  it('a bag of 40 self-issued certificates with one name (no key identifiers) ends quickly', async () => {
+    const cnf = join(work, 'bare.cnf');
+    writeFileSync(cnf, '[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = loop\n');
+    const bag: Certificate[] = [];
+    for (let i = 0; i < 40; i++) {
+      const file = join(work, `bag${i}.pem`);
+      openssl(['req', '-new', '-x509', '-config', cnf, '-key', pki.keyFiles.p256, '-sha256', '-days', '2', '-set_serial', String(1000 + i), '-out', file]);
+      bag.push(parseCertificates(readFileSync(file, 'utf8'))[0] as Certificate);
+    }
+    expect(bag[0]?.subjectKeyIdentifier).toBeUndefined();
+    const start = Date.now();
+    const r = await validateCertificatePath(bag[0] as Certificate, base({ intermediates: bag }));
+    expect(Date.now() - start).toBeLessThan(20_000);
+    // The longest partial path runs through certificates without basicConstraints, so NOT_A_CA
+    // (INVALID) outranks NO_PATH (UNTRUSTED) — either way it is not trusted.
+    expect(codes(r)).toContain('NO_PATH');
+    expect(['UNTRUSTED', 'INVALID']).toContain(r.status);
+    expect(r.path.length).toBeLessThanOrEqual(MAX_PATH_CERTIFICATES);
+    // With one of them trusted: all share name and key, and an anchor is a name and a key, so the
+    // leaf is recognised as the anchor itself.
+    const trusted = await validateCertificatePath(bag[0] as Certificate, base({ trustAnchors: [bag[39] as Certificate], intermediates: bag }));
+    expect(trusted.status).toBe('VALID');
+    expect(trusted.path).toHaveLength(1);
+  });
+
   it('rejects a bad time option with ERR_INPUT_INVALID', async () => {
     const err: unknown = await validateCertificatePath(pki.certs.unit, base({ time: new Date(Number.NaN) })).catch((e: unknown) => e);
     expect(isSealError(err) && err.code).toBe('ERR_INPUT_INVALID');
