@@ -41,7 +41,7 @@ let unit: SigningKey;
 let legal: SigningKey;
 let t0: Date; // a time inside every test certificate's validity
 
-function key(name: 'maker' | 'unit' | 'legal'): SigningKey {
+function key(name: 'maker' | 'unit' | 'legal' | 'revoked'): SigningKey {
   return loadSigningKey({ kind: 'pem', key: readFileSync(pki.keyFiles[name]), certificates: readFileSync(pki.certFiles[name]) });
 }
 
@@ -267,6 +267,28 @@ describe('negative seals', () => {
     const v = await verifySesSignature(await sign(sealDer, unit, new Date(t0.getTime() + DAY), true), ctx());
     expect(v.indication).toBe('TOTAL_FAILED');
     expect(v.sealCodes).toContain('SEAL_NOT_YET_VALID');
+  });
+
+  it('a signer certificate expired at the signing time → TOTAL_FAILED, EXPIRED', async () => {
+    const end = new Date(pki.certs.unit.notAfter.getTime() - HOUR);
+    const sealDer = (await makeSealV4(sealOptions({ validEnd: end }))).der;
+    const v = await verifySesSignature(await sign(sealDer, unit, new Date(pki.certs.unit.notAfter.getTime() + DAY), true), ctx());
+    expect(v.indication).toBe('TOTAL_FAILED');
+    expect(v.subIndications).toContain('EXPIRED');
+    expect(statusOf(v, 'signature.signer-certificate')).toBe('failed');
+    expect(v.signer?.status).toBe('EXPIRED');
+  });
+
+  it('a revoked signer certificate (intermediate CRL) → TOTAL_FAILED, REVOKED', async () => {
+    const revoked = key('revoked');
+    const t = new Date(Math.max(t0.getTime(), pki.certs.revoked.notBefore.getTime() + HOUR));
+    const sealDer = (await makeSealV4(sealOptions({ certs: [revoked.certificateDer], createDate: t, validStart: t, validEnd: new Date(pki.certs.revoked.notAfter.getTime() - HOUR) }))).der;
+    // The CRL's revocation date is when the test PKI was made (wall clock), so sign after it.
+    const signingTime = new Date(Math.max(Date.now(), t.getTime()) + DAY);
+    const v = await verifySesSignature(await sign(sealDer, revoked, signingTime), ctx({ crls: [pki.interCrl] }));
+    expect(v.signer?.status).toBe('REVOKED');
+    expect(v.indication).toBe('TOTAL_FAILED');
+    expect(v.subIndications).toContain('REVOKED');
   });
 
   it('signer not in certList → SEAL_SIGNER_NOT_IN_SEAL', async () => {
