@@ -32,7 +32,7 @@ function toRaw64(der: Uint8Array): Uint8Array {
 
 /** The GOMAIN digital-signature sample with Sign_0's value replaced by a bare SM2 signature. */
 function bareSignOfd(form: 'der' | 'raw', withCertFile: boolean): Uint8Array {
-  const files = unzipSync(new Uint8Array(readFileSync('test/fixtures/samples/ofd/gomain-two-digital-signs-gmt0010.ofd')));
+  const files: Record<string, Uint8Array> = unzipSync(new Uint8Array(readFileSync('test/fixtures/samples/ofd/gomain-two-digital-signs-gmt0010.ofd')));
   // Keep only Sign_0 in the list (Sign_1 protects Sign_0's files).
   const list = 'Doc_0/Signs/Signatures.xml';
   files[list] = strToU8(strFromU8(files[list] as Uint8Array).replace(/<ofd:Signature [^>]*Sign_1[^>]*>(<\/ofd:Signature>)?/, ''));
