@@ -56,6 +56,18 @@ describe('hostile OFD input', () => {
     expect(r.documentType).toBe('pdf');
   });
 
+  it('vendor bytes before and after the ZIP (KingGrid case) → still verified, with a container warning', async () => {
+    const wrapped = new Uint8Array(SAMPLE.length + 700);
+    wrapped.fill(0x20, 0, 512);
+    wrapped.set(SAMPLE, 512);
+    wrapped.fill(0x0a, 512 + SAMPLE.length);
+    const r = await run(wrapped);
+    expect(r.documentType).toBe('ofd');
+    expect(r.error).toBeUndefined();
+    expect(r.signatures[0]?.checks.find((c) => c.id === 'signature.value')?.status).toBe('passed');
+    expect(r.checks.find((c) => c.id === 'ofd.container')?.details).toEqual({ prefixBytes: 512, trailingBytes: 188 });
+  });
+
   it('zip-slip entry → ERR_OFD_ZIP_UNSAFE', async () => {
     // fflate keeps names verbatim when zipping.
     const bytes = mutate((f) => {
