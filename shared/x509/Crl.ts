@@ -47,6 +47,7 @@ export interface CrlFields {
   readonly signatureAlgorithmsMatch: boolean;
   readonly authorityKeyIdentifier?: Uint8Array;
   readonly crlNumberHex?: string;
+  readonly unhandledCriticalExtensions: readonly string[];
 }
 
 /** A parsed CRL. Build with {@link parseCrl}. */
@@ -67,6 +68,12 @@ export class Crl {
   readonly authorityKeyIdentifier?: Uint8Array;
   /** cRLNumber extension as lower-case hex. */
   readonly crlNumberHex?: string;
+  /**
+   * Critical CRL or entry extensions we do not interpret (delta CRL indicator, issuing distribution
+   * point, certificate issuer of indirect CRLs …). RFC 5280 §5.2 forbids relying on such a CRL for
+   * status; path validation therefore never counts it as current revocation information.
+   */
+  readonly unhandledCriticalExtensions: readonly string[];
 
   constructor(f: CrlFields) {
     this.der = f.der;
@@ -81,6 +88,7 @@ export class Crl {
     this.signatureAlgorithmsMatch = f.signatureAlgorithmsMatch;
     if (f.authorityKeyIdentifier !== undefined) this.authorityKeyIdentifier = f.authorityKeyIdentifier;
     if (f.crlNumberHex !== undefined) this.crlNumberHex = f.crlNumberHex;
+    this.unhandledCriticalExtensions = f.unhandledCriticalExtensions;
   }
 
   get issuerText(): string {
@@ -154,8 +162,12 @@ export function parseCrlDer(der: Uint8Array): Crl {
   const nextUpdate = tbs.nextUpdate === undefined ? undefined : guard('ERR_X509_CRL_MALFORMED', 'nextUpdate', () => tbs.nextUpdate?.getTime());
   if (Number.isNaN(thisUpdate.getTime()) || (nextUpdate !== undefined && Number.isNaN(nextUpdate.getTime()))) throw malformed('invalid update time');
 
+  const unhandledCriticalExtensions: string[] = [];
   const revoked = new Map<string, RevokedEntry>();
   for (const entry of tbs.revokedCertificates ?? []) {
+    for (const ext of entry.crlEntryExtensions ?? []) {
+      if (ext.critical && ext.extnID !== id_ce_cRLReasons && !unhandledCriticalExtensions.includes(ext.extnID)) unhandledCriticalExtensions.push(ext.extnID);
+    }
     const serialBytes = toBytes(entry.userCertificate);
     if (serialBytes.length === 0 || serialBytes.length > 64) throw malformed('bad revoked serial number');
     const date = guard('ERR_X509_CRL_MALFORMED', 'revocationDate', () => entry.revocationDate.getTime());
@@ -174,6 +186,8 @@ export function parseCrlDer(der: Uint8Array): Crl {
       // CRLNumber ::= INTEGER: content octets after the 2-byte header (short form; CRL numbers are ≤ 20 bytes).
       if (value.length >= 3 && value[0] === Tag.INTEGER && value[1] === value.length - 2) crlNumberHex = serialHex(value.subarray(2));
       else throw malformed('bad cRLNumber');
+    } else if (ext.critical && !unhandledCriticalExtensions.includes(ext.extnID)) {
+      unhandledCriticalExtensions.push(ext.extnID);
     }
   }
 
@@ -192,6 +206,7 @@ export function parseCrlDer(der: Uint8Array): Crl {
     signatureAlgorithmsMatch: equalBytes(tbsSigAlgEl.bytes, sigAlgEl.bytes),
     ...(authorityKeyIdentifier !== undefined ? { authorityKeyIdentifier } : {}),
     ...(crlNumberHex !== undefined ? { crlNumberHex } : {}),
+    unhandledCriticalExtensions,
   });
 }
 

@@ -29,6 +29,8 @@
  * - **Revocation** uses only the CRLs given. A CRL counts only when its issuer is the certificate's
  *   issuer on the path, its signature verifies with that issuer's key and the issuer may sign CRLs
  *   (keyUsage cRLSign when keyUsage is present); otherwise it is reported as `CRL_INVALID` and ignored.
+ *   A CRL with critical extensions we do not interpret (delta CRLs, issuing distribution points,
+ *   indirect CRLs) is also reported as `CRL_INVALID` and never counts as current information.
  *   A CRL whose [thisUpdate, nextUpdate] does not contain `time` does not count as current
  *   revocation information and is reported as `CRL_EXPIRED` (a warning) when no current CRL covers
  *   the certificate; but a revocation it lists with a date at or before `time` is still honoured
@@ -321,7 +323,11 @@ async function checkRevocation(cert: Certificate, issuer: Certificate, options: 
       reasons.push(problem('CRL_INVALID', cert, `证书吊销列表签发者不允许签发 CRL（缺少 cRLSign），已忽略`, `The CRL issuer ${crl.issuerText} may not sign CRLs (no cRLSign); the CRL was ignored`));
       continue;
     }
-    if (crl.isCurrentAt(time)) {
+    if (crl.unhandledCriticalExtensions.length > 0) {
+      // RFC 5280 §5.2: not usable for status (e.g. a delta CRL); its revocations are still honoured below.
+      const exts = crl.unhandledCriticalExtensions.join(', ');
+      reasons.push(problem('CRL_INVALID', cert, `证书吊销列表含不支持的关键扩展（${exts}），不作为当前吊销信息`, `The CRL has unsupported critical extensions (${exts}) and does not count as current revocation information`));
+    } else if (crl.isCurrentAt(time)) {
       current = true;
     } else {
       const window = `${iso(crl.thisUpdate)} – ${crl.nextUpdate !== undefined ? iso(crl.nextUpdate) : '…'}`;

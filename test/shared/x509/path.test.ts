@@ -2,7 +2,7 @@
 // Path validation on the test PKI, each case cross-checked with `openssl verify` on the same files.
 // OpenSSL 3.0 checks only the depth-0 signature with `-vfyopt distid:…` (see make-test-pki.sh), so
 // the cross-check drops OpenSSL's depth ≥ 1 signature errors and also checks the upper link alone.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,41 @@ describe('validateCertificatePath', () => {
     const bad = await validateCertificatePath(pki.certs.revoked, base({ crls: [parseCrl(tampered)] }));
     expect(bad.status).toBe('VALID');
     expect(codes(bad, true)).toEqual(['CRL_INVALID']);
+  });
+
+  it('a delta CRL (critical deltaCRLIndicator) never counts as current revocation information', async () => {
+    const db = join(work, 'delta-db');
+    mkdirSync(db);
+    writeFileSync(join(db, 'index.txt'), '');
+    writeFileSync(join(db, 'crlnumber'), '01\n');
+    const cnf = join(db, 'ca.cnf');
+    writeFileSync(
+      cnf,
+      [
+        '[ca]',
+        'default_ca = c',
+        '[c]',
+        `database = ${join(db, 'index.txt')}`,
+        `crlnumber = ${join(db, 'crlnumber')}`,
+        'default_md = sm3',
+        'default_crl_days = 30',
+        'crl_extensions = ext',
+        `certificate = ${pki.certFiles.inter}`,
+        `private_key = ${pki.keyFiles.inter}`,
+        '[ext]',
+        'authorityKeyIdentifier = keyid:always',
+        '2.5.29.27 = critical,DER:02:01:01',
+        '',
+      ].join('\n'),
+    );
+    const file = join(db, 'delta.pem');
+    openssl(['ca', '-config', cnf, '-gencrl', '-sigopt', `distid:${TEST_PKI_SM2_ID}`, '-out', file]);
+    const delta = parseCrl(readFileSync(file, 'utf8'));
+    expect(delta.unhandledCriticalExtensions).toEqual(['2.5.29.27']);
+    expect(await delta.verify(pki.certs.inter)).toBe(true);
+    const r = await validateCertificatePath(pki.certs.unit, base({ crls: [delta, pki.rootCrl], requireRevocationInfo: true }));
+    expect(r.status).toBe('UNKNOWN');
+    expect(codes(r, true)).toEqual(['CRL_INVALID', 'NO_REVOCATION_INFO']);
   });
 
   it('wrong trust anchors → UNTRUSTED (NO_PATH); no anchors → UNKNOWN; openssl cannot find an issuer either', async () => {
