@@ -383,6 +383,13 @@ export async function verifyOfd(bytes: Uint8Array, ctx: OfdVerifyContext): Promi
   }
   const entries: OfdSignatureEntry[] = [];
   for (const l of lists) entries.push(...readSignatureList(zip, l));
+  const stray = zip.paths().filter((x) => /\/Signatures\.xml$/i.test(x) && !lists.some((l) => l.toLowerCase() === x.toLowerCase()));
+  if (stray.length > 0) {
+    docChecks.push(check('ofd.signature-list', 'warning',
+      `包中有未被 OFD.xml 引用的签名列表，其中的签名未验证：${stray.slice(0, 5).join('，')}`,
+      `Signature lists not referenced by OFD.xml were not verified: ${stray.slice(0, 5).join(', ')}`,
+      { paths: stray.slice(0, MAX_LISTED_PATHS).join(',') }));
+  }
   const machinery: string[] = [...lists];
   const partials: Partial[] = [];
   for (const e of entries) partials.push(await verifyOne(zip, e, ctx, machinery));

@@ -111,6 +111,8 @@ describe('hostile OFD input', () => {
     expect(r.signatures).toHaveLength(0);
     expect(r.indication).toBe('INDETERMINATE');
     expect(r.checks.find((c) => c.id === 'document.signatures')?.status).toBe('failed');
+    // The list is still in the package: say so.
+    expect(r.checks.find((c) => c.id === 'ofd.signature-list')?.details?.paths).toBe('/Doc_0/Signs/Signatures.xml');
   });
 
   it('malformed OFD.xml → ERR_OFD_XML_INVALID', async () => {
