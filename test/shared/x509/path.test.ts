@@ -11,8 +11,10 @@ import {
   parseCertificate,
   parseCertificates,
   parseCrl,
+  SM2_DEFAULT_USER_ID,
   summarizeCertificate,
   validateCertificatePath,
+  verifySignatureByOid,
   type Certificate,
   type PathValidationOptions,
   type PathValidationResult,
@@ -315,6 +317,22 @@ describe('validateCertificatePath', () => {
     const trusted = await validateCertificatePath(bag[0] as Certificate, base({ trustAnchors: [bag[39] as Certificate], intermediates: bag }));
     expect(trusted.status).toBe('VALID');
     expect(trusted.path).toHaveLength(1);
+  });
+
+  it('third-party SM2 chain: ofdrw sign_cert.pem under the ofdrw test root (ROOT.p12)', async () => {
+    const rootPem = openssl(['pkcs12', '-legacy', '-in', '/work/shared/samples/keys/ROOT.p12', '-nokeys', '-passin', 'pass:123456']);
+    const [root] = parseCertificates(rootPem);
+    const [leaf] = parseCertificates(readFileSync('/work/shared/samples/keys/sign_cert.pem', 'utf8'));
+    if (root === undefined || leaf === undefined) throw new Error('sample certificates');
+    const r = await validateCertificatePath(leaf, { trustAnchors: [root], time: new Date('2022-06-01T00:00:00Z') });
+    // The signature (BouncyCastle, GM/T default ID) verifies; the root's keyUsage lacks keyCertSign,
+    // which OpenSSL also reports (error 32).
+    expect(r.path).toHaveLength(2);
+    expect(await verifySignatureByOid(root.publicKey, leaf.signatureAlgorithmOid, leaf.tbsDer, leaf.signatureValue, { sm2UserId: SM2_DEFAULT_USER_ID })).toBe(true);
+    expect(codes(r)).toEqual(['KEY_USAGE']);
+    expect(r.status).toBe('INVALID');
+    const later = await validateCertificatePath(leaf, { trustAnchors: [root], time: new Date('2026-01-01T00:00:00Z') });
+    expect(codes(later)).toContain('EXPIRED');
   });
 
   it('rejects a bad time option with ERR_INPUT_INVALID', async () => {
