@@ -43,16 +43,14 @@
  * Never throws for a bad signature.
  */
 import { SealError } from '../errors/index.js';
-import { id_sm2_1, id_sm2_with_sm3 } from '../asn1/oids.js';
+import { id_sha1, id_sha256, id_sm2_1, id_sm2_with_sm3, id_sm3 } from '../asn1/oids.js';
 import { parseDer, readTime, isUniversal, isContext, Tag, readOid, readOctetString, readSequence, type Asn1Element } from '../asn1/index.js';
 // eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm2Verify } from '../crypto/sm2.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
-import { sm3 } from '../crypto/sm3.js';
 import { parseCertificate, summarizeCertificate, validateCertificatePath, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
 import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from '../verify/checks.js';
 import type { CertificateSummary, CheckResult, Indication, SealCode, SealSummary, SubIndication } from '../verify/VerificationReport.js';
-import { certDigest, equalBytesCt, matchCertDigest } from './certDigest.js';
+import { certDigest, equalBytesCt, matchCertDigest, type CertDigestAlgorithm } from './certDigest.js';
 import { detectSesStructure, type SesStructure } from './detectSesStructure.js';
 import { decodeSESeal, type DecodedSESeal } from './SESeal.js';
 import { decodeSES_Signature } from './SES_Signature.js';
@@ -335,6 +333,13 @@ async function checkSeal(c: Collector, seal: DecodedSESeal, ctx: SealVerifyConte
   return { summary };
 }
 
+/** Message-imprint hash algorithms we can recompute. */
+const IMPRINT_ALGORITHMS: Readonly<Record<string, CertDigestAlgorithm>> = {
+  [id_sm3]: 'SM3',
+  [id_sha256]: 'SHA-256',
+  [id_sha1]: 'SHA-1',
+};
+
 /** Best-effort reading of an RFC 3161 TimeStampToken: genTime and message imprint. Never throws. */
 export function readTimeStampToken(bytes: Uint8Array): { genTime?: Date; imprintAlgorithm?: string; imprint?: Uint8Array } {
   try {
@@ -433,20 +438,27 @@ export async function verifySesSignature(der: Uint8Array, ctx: SealVerifyContext
   // 5. signer certificate path at the reference time.
   if (!(signerCert instanceof SealError)) signer = await evaluatePath(c, 'signature.signer-certificate', signerCert, ctx, refTime, 'signer');
 
-  // 6. time-stamp.
+  // 6. time-stamp: read the token (RFC 3161 TimeStampToken expected) and check that its message
+  // imprint covers the signature value; its own signature is not verified yet.
   let timeStamp: TimeStampInfo | undefined;
   if (sig.timeStamp !== undefined) {
     const ts = readTimeStampToken(sig.timeStamp);
-    const imprintOk = ts.imprint !== undefined && equalBytesCt(ts.imprint, sm3(sig.signature));
+    const alg = ts.imprintAlgorithm === undefined ? undefined : IMPRINT_ALGORITHMS[ts.imprintAlgorithm];
+    const imprintMatches = ts.imprint !== undefined && alg !== undefined && equalBytesCt(ts.imprint, certDigest(alg, sig.signature));
     timeStamp = { present: true, verified: false, ...(ts.genTime === undefined ? {} : { time: ts.genTime.toISOString() }) };
-    c.add(
-      check('signature.time-stamp', 'warning', '签章含时间戳，但本程序未验证时间戳签名', 'The signature carries a time-stamp; its signature was not verified', {
-        parsed: ts.imprint !== undefined,
-        ...(ts.genTime === undefined ? {} : { genTime: ts.genTime.toISOString() }),
-        ...(ts.imprintAlgorithm === undefined ? {} : { imprintAlgorithm: ts.imprintAlgorithm }),
-        imprintMatchesSm3OfSignature: imprintOk,
-      }),
-    );
+    const details = {
+      parsed: ts.imprint !== undefined,
+      ...(ts.genTime === undefined ? {} : { genTime: ts.genTime.toISOString() }),
+      ...(ts.imprintAlgorithm === undefined ? {} : { imprintAlgorithm: ts.imprintAlgorithm }),
+      imprintMatchesSignature: imprintMatches,
+    };
+    if (ts.imprint === undefined) {
+      c.add(check('signature.time-stamp', 'warning', '签章含时间戳，但无法解析（未验证）', 'The signature carries a time-stamp that could not be parsed (not verified)', details));
+    } else if (!imprintMatches) {
+      c.add(check('signature.time-stamp', 'warning', '时间戳的消息摘要与签名值不符（未验证）', "The time-stamp's message imprint does not match the signature value (not verified)", details));
+    } else {
+      c.add(check('signature.time-stamp', 'warning', `时间戳覆盖签名值，时间 ${ts.genTime?.toISOString() ?? '未知'}；时间戳签名未验证`, `The time-stamp covers the signature value, time ${ts.genTime?.toISOString() ?? 'unknown'}; its signature was not verified`, details));
+    }
   }
 
   // 7. document hash.

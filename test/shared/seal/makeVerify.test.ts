@@ -195,6 +195,37 @@ describe('make a v4 seal, sign, verify', () => {
     expect(v.indication).toBe('TOTAL_PASSED');
   });
 
+  it('an RFC 3161 time-stamp token over the signature value (made with openssl ts) is read', async () => {
+    const sig = decodeSES_Signature(sigDer);
+    const dir = mkdtempSync(join(tmpdir(), 'eseal-tsa-'));
+    try {
+      writeFileSync(
+        join(dir, 'tsa.cnf'),
+        ['[ tsa ]', 'default_tsa = t', '[ t ]', `serial = ${join(dir, 'serial')}`, 'signer_digest = sha256', 'default_policy = 1.2.3.4.1', 'digests = sm3, sha256', 'ess_cert_id_alg = sha256', ''].join('\n'),
+      );
+      writeFileSync(join(dir, 'serial'), '01\n');
+      writeFileSync(join(dir, 'sig.bin'), sig.signature);
+      const q = (args: string[]): void => void execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+      q(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'tsa.key', '-out', 'tsa.pem', '-subj', '/CN=Test TSA', '-days', '30', '-addext', 'extendedKeyUsage=critical,timeStamping']);
+      q(['ts', '-query', '-data', 'sig.bin', '-sm3', '-cert', '-out', 'q.tsq']);
+      q(['ts', '-reply', '-queryfile', 'q.tsq', '-signer', 'tsa.pem', '-inkey', 'tsa.key', '-config', 'tsa.cnf', '-token_out', '-out', 'tok.der']);
+      const token = new Uint8Array(readFileSync(join(dir, 'tok.der')));
+      const withTs = encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sig.signature, timeStamp: token });
+      const v = await verifySesSignature(withTs, ctx());
+      expect(v.timeStamp?.present).toBe(true);
+      expect(v.timeStamp?.verified).toBe(false);
+      expect(Math.abs(new Date(v.timeStamp?.time ?? 0).getTime() - Date.now())).toBeLessThan(600_000);
+      expect(v.checks.find((c) => c.id === 'signature.time-stamp')?.details).toMatchObject({ parsed: true, imprintAlgorithm: '1.2.156.10197.1.401', imprintMatchesSignature: true });
+      // the same token next to a different signature value (raw r||s form) does not cover it
+      const other = encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sm2SignatureValueToRaw(sig.signature), timeStamp: token });
+      const v2 = await verifySesSignature(other, ctx());
+      expect(v2.checks.find((c) => c.id === 'signature.time-stamp')?.details).toMatchObject({ parsed: true, imprintMatchesSignature: false });
+      expect(v2.indication).toBe('TOTAL_PASSED');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('registers: revoked → SEAL_REVOKED; not filed → SEAL_NOT_FILED', async () => {
     const revoked = await verifySesSignature(sigDer, ctx({ revokedSealIds: new Set(['11010500000001']) }));
     expect(revoked.indication).toBe('TOTAL_FAILED');
