@@ -44,7 +44,7 @@ export const DIGESTS: Readonly<Record<string, { name: string; u: number; v: numb
 };
 
 /** Refuse absurd iteration counts from hostile files (CPU exhaustion). */
-const MAX_ITERATIONS = 10_000_000;
+const MAX_ITERATIONS = 2_000_000;
 
 export function decryptFailed(): SealError {
   return new SealError('ERR_CRYPTO_DECRYPT_FAILED');

@@ -71,7 +71,7 @@ function verifyMac(pfx: readonly Asn1Element[], authSafe: Uint8Array, password: 
   if (d === undefined) throw new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm: `PKCS#12 MAC digest ${oid}` });
   const salt = octets(saltEl, 'PFX.macData.macSalt');
   const iter = iterEl === undefined ? 1 : readSmallInteger(iterEl, 'PFX.macData.iterations');
-  if (iter < 1 || iter > 10_000_000) throw malformed('MAC iteration count out of range');
+  if (iter < 1 || iter > 2_000_000) throw malformed('MAC iteration count out of range');
   const expected = octets(digestEl, 'PFX.macData.mac.digest');
   const key = pkcs12Kdf(d.name, d.u, d.v, bmpPassword(password), salt, 3, iter, d.u);
   const mac = createHmac(d.name, key).update(authSafe).digest();
