@@ -7,6 +7,11 @@
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerSealCommands } from './commands/seal.js';
+import { registerVerifyCommand } from './commands/verify.js';
+import { registerPairCommand } from './commands/pair.js';
+import { registerTokenCommands } from './commands/token.js';
+import { registerStatusCommand } from './commands/status.js';
 import { ESEAL_VERSION } from './version.js';
 
 export function buildProgram(): Command {
@@ -15,5 +20,10 @@ export function buildProgram(): Command {
     .version(ESEAL_VERSION, '-V, --version');
   registerAgentCommand(program);
   registerAuditCommands(program);
+  registerSealCommands(program);
+  registerVerifyCommand(program);
+  registerPairCommand(program);
+  registerTokenCommands(program);
+  registerStatusCommand(program);
   return program;
 }

@@ -2,3 +2,4 @@
 export * from './envelope.js';
 export * from './methods.js';
 export * from './parseMessage.js';
+export * from './pairingProof.js';

@@ -106,6 +106,23 @@ export const METHODS = {
       properties: { document: base64(MAX_INLINE_BYTES), fileName: { type: 'string', maxLength: 200 }, includePictures: { type: 'boolean' } },
     },
   },
+  /**
+   * First pairing, before `auth`: proves knowledge of the one-time code shown by the agent
+   * (pairingProof.ts). The result carries the new key sealed under the code-derived key.
+   */
+  pair: {
+    action: null,
+    usesToken: false,
+    params: {
+      type: 'object',
+      required: ['proof'],
+      properties: {
+        proof: { type: 'string', maxLength: 44, minLength: 44, pattern: /^[A-Za-z0-9+/]{43}=$/ },
+        /** Shown in `eseal pair --list`, e.g. `Chrome 147 on 财政局-PC01`. */
+        label: { type: 'string', maxLength: 64, pattern: /^[^\x00-\x1f]*$/ },
+      },
+    },
+  },
   cancel: { action: null, usesToken: false, params: { type: 'object', required: ['requestId'], properties: { requestId: id } } },
   /** Sent by the extension's consent window only: the user's decision and, if asked, the PIN. */
   'consent.reply': {

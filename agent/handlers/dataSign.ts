@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+import { sm2Digest } from '../../shared/crypto/index.js';
+import { SealError } from '../../shared/errors/index.js';
+import { parseCertificate } from '../../shared/x509/index.js';
+import { consentAndLogin } from '../consent/consentAndLogin.js';
+import { dataHashOf } from '../signing/signSealItem.js';
+import type { SignItemParams } from './sealSign.js';
+import { fingerprint, portalName, requireAllowed, str, type Handler } from './types.js';
+
+/**
+ * `data.sign`: a raw SM2 signature with Z (GM/T 0009, default ID) over data the agent receives,
+ * format `sm2-raw` (DER SEQUENCE{r,s}). A digest cannot be used: e = SM3(Z ‖ M) needs M.
+ * `sm2-cms` / `cms` (GM/T 0010 SignedData) are not implemented yet → ERR_NOT_IMPLEMENTED.
+ */
+export const dataSign: Handler = async (scope, services) => {
+  requireAllowed(services, scope, 'data.sign');
+  const format = str(scope.params, 'format');
+  if (format !== 'sm2-raw') throw new SealError('ERR_NOT_IMPLEMENTED', { feature: `data.sign format ${String(format)} (GM/T 0010 SM2 CMS)` });
+  const item = scope.params['item'] as SignItemParams;
+  if (item.data === undefined) throw new SealError('ERR_INPUT_INVALID', { name: 'item.digest', reason: 'sm2-raw signs SM3(Z ‖ M) and needs the data itself' });
+  const data = new Uint8Array(Buffer.from(item.data, 'base64'));
+  const certId = str(scope.params, 'certId') ?? '';
+  return services.tokens.withSession(
+    str(scope.params, 'tokenSerial'),
+    async (session) => {
+      const tokenCert = (await session.listCertificates()).find((c) => c.id === certId);
+      if (!tokenCert) throw new SealError('ERR_TOKEN_KEY_NOT_FOUND');
+      if (tokenCert.keyAlgorithm !== 'SM2') throw new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm: tokenCert.keyAlgorithm });
+      const cert = parseCertificate(tokenCert.der);
+      const point = cert.publicKey.point;
+      if (point === undefined) throw new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm: 'certificate without an SM2 point' });
+      scope.audit.certSerial = cert.serialNumberHex;
+      const { hash } = dataHashOf(item);
+      const fp = fingerprint(hash);
+      scope.audit.documentDigest = fp.hex.toLowerCase();
+      await consentAndLogin({
+        broker: services.consent,
+        target: scope,
+        session,
+        policy: services.policy,
+        audit: services.audit,
+        origin: scope.auditOrigin,
+        method: scope.method,
+        consent: {
+          origin: scope.origin ?? null,
+          portalName: portalName(services, scope.origin) ?? null,
+          signer: { certId, subject: cert.subjectText, serial: cert.serialNumberHex, notAfter: cert.notAfter.toISOString() },
+          document: { ...item.display, propertyInfo: item.propertyInfo },
+          fingerprint: { alg: 'SM3', ...fp },
+          token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
+          items: 1,
+        },
+      });
+      scope.progress('signing');
+      const signature = await session.signDigest(certId, sm2Digest(point, data));
+      return { format: 'sm2-raw', signature: Buffer.from(signature).toString('base64'), cert: Buffer.from(tokenCert.der).toString('base64'), alg: { sign: 'SM2', hash: 'SM3', userId: '1234567812345678' } };
+    },
+    scope.signal,
+  );
+};

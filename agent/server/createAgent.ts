@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * Assembles a running agent: policy, state directory (pairings, audit, seal metadata), token back
+ * ends, consent broker, dispatcher and the loopback server. Used by `eseal agent` and the tests.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Policy } from '../../shared/policy/Policy.js';
+import { parseCertificates, parseCrl, type Certificate, type Crl } from '../../shared/x509/index.js';
+import { AuditLog } from '../audit/AuditLog.js';
+import { ConsentBroker } from '../consent/ConsentBroker.js';
+import type { AgentServices } from '../handlers/index.js';
+import { CLI_ORIGIN, PairingStore } from '../pairing/PairingStore.js';
+import { SealStore } from '../sealstore/SealStore.js';
+import { TokenRegistry } from '../signing/TokenRegistry.js';
+import type { TokenProvider } from '../token/TokenProvider.js';
+import { AgentServer } from './AgentServer.js';
+import { Dispatcher } from './Dispatcher.js';
+
+export interface CreateAgentOptions {
+  readonly port: number;
+  readonly policy: Policy;
+  readonly policySource: string;
+  readonly stateDir: string;
+  readonly version: string;
+  readonly providers: readonly TokenProvider[];
+  /** Origins allowed in addition to the policy's extensionOrigins (e.g. --allow-origin). */
+  readonly extraOrigins?: readonly string[];
+  readonly development?: boolean;
+  /** How long to wait for consent/PIN when a request has no deadline. */
+  readonly userTimeoutMs?: number;
+}
+
+export interface RunningAgent {
+  readonly server: AgentServer;
+  readonly pairings: PairingStore;
+  readonly audit: AuditLog;
+  readonly tokens: TokenRegistry;
+  close(): Promise<void>;
+}
+
+function loadTrust(policy: Policy): { roots: Certificate[]; crls: Crl[] } {
+  const roots = policy.trust.roots.filter((p) => existsSync(p)).flatMap((p) => parseCertificates(readFileSync(p)));
+  const crls: Crl[] = [];
+  for (const p of policy.trust.crls) {
+    if (!existsSync(p)) continue;
+    try {
+      crls.push(parseCrl(readFileSync(p)));
+    } catch {
+      // An unreadable CRL is reported by verification as a missing CRL.
+    }
+  }
+  return { roots, crls };
+}
+
+export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> {
+  const pairings = new PairingStore(o.stateDir);
+  const audit = new AuditLog({ directory: o.policy.audit.directory ?? join(o.stateDir, 'audit') });
+  const tokens = new TokenRegistry(o.providers);
+  const services: AgentServices = {
+    policy: o.policy,
+    policySource: o.policySource,
+    audit,
+    tokens,
+    seals: new SealStore(o.stateDir),
+    consent: new ConsentBroker(o.userTimeoutMs),
+    version: o.version,
+    instanceId: () => pairings.instanceId,
+    development: o.development ?? false,
+    trust: loadTrust(o.policy),
+  };
+  const dispatcher = new Dispatcher(services);
+  const allowedOrigins = [...new Set([...o.policy.extensionOrigins, ...(o.extraOrigins ?? []), CLI_ORIGIN])];
+  const server = new AgentServer({ port: o.port, allowedOrigins }, { pairings, dispatcher, audit, version: o.version });
+  await server.listen();
+  const watcher = tokens.watch((event) => server.broadcast({ v: 1, kind: 'evt', event: 'token.changed', data: { type: event.type, label: event.token.label, serial: event.token.serial, present: event.type === 'inserted' } }));
+  await audit.append({ origin: 'agent', method: 'agent.start', result: 'ok', extra: { port: o.port, policy: o.policySource.slice(0, 200), development: o.development ?? false } });
+  return {
+    server,
+    pairings,
+    audit,
+    tokens,
+    close: async () => {
+      watcher.stop();
+      await server.close();
+      await audit.append({ origin: 'agent', method: 'agent.stop', result: 'ok' }).catch(() => undefined);
+      await audit.close();
+      await tokens.close();
+    },
+  };
+}
