@@ -172,4 +172,13 @@ describe('SoftHSM2: module lifetime', () => {
     expect((await provider.list())[0]?.serial).toBe(serial); // still initialised for the first
     await expect(second.list()).rejects.toMatchObject({ code: 'ERR_INTERNAL' });
   });
+
+  it('a library that cannot be loaded is ERR_TOKEN_LIBRARY (native), not a crash', async () => {
+    const missing = new Pkcs11TokenProvider({ libraryPath: join(dir, 'no-such-module.so') });
+    const error = await missing.list().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_TOKEN_LIBRARY' });
+    expect(String((error as { details: { reason: string } }).details.reason)).toMatch(/^native: /);
+    await missing.close();
+    expect(() => new Pkcs11TokenProvider({ libraryPath: '' })).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID' }) as Error);
+  });
 });
