@@ -13,8 +13,14 @@
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { SealError } from '../errors/index.js';
 
-/** Largest XML file we are willing to parse (bytes). Page content of a big OFD stays well below. */
-export const MAX_XML_BYTES = 32 * 1024 * 1024;
+/**
+ * Largest XML file we parse (bytes). Only the signature structures are ever parsed (OFD.xml,
+ * Signatures.xml, Signature.xml); page content is hashed, never parsed. A Signature.xml with 10,000
+ * references is about 1 MiB.
+ */
+export const MAX_XML_BYTES = 8 * 1024 * 1024;
+/** Most markup characters (`<`) we accept in one file: bounds parse time on hostile nesting. */
+export const MAX_XML_TAGS = 200_000;
 
 export type XmlElement = Element;
 
@@ -41,6 +47,12 @@ export function parseXml(bytes: Uint8Array, path: string): XmlElement {
     throw new SealError('ERR_OFD_XML_INVALID', { path: path.slice(0, 200), reason: `file larger than ${MAX_XML_BYTES} bytes` });
   }
   const text = decodeXml(bytes, path);
+  let tags = 0;
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
+    if (++tags > MAX_XML_TAGS) {
+      throw new SealError('ERR_OFD_XML_INVALID', { path: path.slice(0, 200), reason: `more than ${MAX_XML_TAGS} tags` });
+    }
+  }
   if (/<!DOCTYPE/i.test(text)) {
     throw new SealError('ERR_OFD_XML_INVALID', { path: path.slice(0, 200), reason: 'DOCTYPE declarations are not allowed' });
   }

@@ -129,6 +129,17 @@ describe('hostile OFD input', () => {
     expect((await run(bytes)).error?.code).toBe('ERR_OFD_XML_INVALID');
   });
 
+  it('deeply nested / huge Signature.xml is refused quickly (tag cap) → FORMAT_FAILURE', async () => {
+    const depth = 300_000;
+    const bytes = mutate((f) => {
+      f['Doc_0/Signs/Sign_0/Signature.xml'] = strToU8('<ofd:Signature><ofd:SignedInfo>' + '<a>'.repeat(depth) + '</a>'.repeat(depth) + '</ofd:SignedInfo></ofd:Signature>');
+    });
+    const started = Date.now();
+    const r = await run(bytes);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.signatures[0]?.checks.find((c) => c.id === 'ofd.signature-xml')?.details?.code).toBe('ERR_OFD_XML_INVALID');
+  });
+
   it('malformed Signature.xml → that signature TOTAL_FAILED FORMAT_FAILURE', async () => {
     const bytes = mutate((f) => {
       f['Doc_0/Signs/Sign_0/Signature.xml'] = strToU8('<ofd:Signature><unclosed>');
