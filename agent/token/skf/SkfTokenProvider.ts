@@ -48,6 +48,13 @@ export interface SkfTokenProviderOptions {
   readonly sealFilePrefix?: string;
   /** Mark the tokens as development-only (e.g. the soft SKF test library). Default false. */
   readonly developmentOnly?: boolean;
+  /**
+   * How `watch()` learns of insertions and removals: `wait` (default) blocks in SKF_WaitForDevEvent on
+   * a pool thread; `poll` lists devices with SKF_EnumDev every `intervalMs`, for drivers whose event
+   * wait misbehaves (never returns on cancel, or spins). `wait` falls back to `poll` by itself when the
+   * library lacks the event functions or answers SAR_NOTSUPPORTYETERR.
+   */
+  readonly deviceEvents?: 'wait' | 'poll';
 }
 
 /** What `watch()` returns: `stop()` plus a promise that settles once the native wait has returned. */
@@ -320,7 +327,7 @@ export class SkfTokenProvider implements TokenProvider {
     };
 
     const waitLoop = async (): Promise<void> => {
-      if (!wait || !cancel) return poll();
+      if (!wait || !cancel || this.options.deviceEvents === 'poll') return poll();
       while (!stopped) {
         const name = Buffer.alloc(256);
         const len: Out<number> = [name.length];
@@ -354,7 +361,7 @@ export class SkfTokenProvider implements TokenProvider {
         stopped = true;
         clearTimeout(timer);
         wake?.();
-        cancel?.();
+        if (this.options.deviceEvents !== 'poll') cancel?.();
         this.watchers.delete(handle);
       },
       done,

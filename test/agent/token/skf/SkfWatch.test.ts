@@ -110,6 +110,23 @@ describe('SkfTokenProvider.watch (SKF_WaitForDevEvent via koffi .async)', () => 
     await wb.done;
   });
 
+  it('deviceEvents: poll reports the same events from SKF_EnumDev, and stops at once', async () => {
+    const polling = new SkfTokenProvider({ library, deviceEvents: 'poll' });
+    const events: TokenEvent[] = [];
+    const watcher = polling.watch((e) => events.push(e), 25);
+    await sleep(100);
+    unplug(dir);
+    await until(() => events.length === 1);
+    replug(dir);
+    await until(() => events.length === 2);
+    expect(events.map((e) => [e.type, e.token.serial])).toEqual([['removed', SERIAL], ['inserted', SERIAL]]);
+    const t0 = performance.now();
+    watcher.stop();
+    await watcher.done;
+    expect(performance.now() - t0).toBeLessThan(200);
+    await polling.close();
+  });
+
   it('after provider.close() nothing keeps the process alive (child process; negative control without close)', () => {
     const probeDir = join(root, 'probe-dev');
     makeSoftSkfDir(probeDir, { serial: 'SKF-PROBE', keys: [] });
