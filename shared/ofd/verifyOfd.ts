@@ -107,7 +107,10 @@ function machineryOf(entry: OfdSignatureEntry, sx: OfdSignatureXml | undefined):
   return out;
 }
 
-async function checkReferences(zip: ZipArchive, sx: OfdSignatureXml, p: Partial): Promise<void> {
+/** Digests already computed in this verification, by `algorithm path`: a file is hashed once per algorithm. */
+type DigestCache = Map<string, Uint8Array>;
+
+async function checkReferences(zip: ZipArchive, sx: OfdSignatureXml, p: Partial, cache: DigestCache): Promise<void> {
   const alg = checkAlgorithmOf(sx.checkMethod);
   if (sx.references.length === 0) {
     p.checks.push(check('document.references', 'warning', '该签名未保护任何文档文件', 'This signature protects no document files'));
@@ -137,7 +140,10 @@ async function checkReferences(zip: ZipArchive, sx: OfdSignatureXml, p: Partial)
     const expected = b64(ref.checkValue);
     let actual: Uint8Array;
     try {
-      actual = await computeCheckDigest(alg, zip.read(ref.path));
+      const key = `${alg} ${ref.path}`;
+      const cached = cache.get(key);
+      actual = cached ?? (await computeCheckDigest(alg, zip.read(ref.path)));
+      if (cached === undefined) cache.set(key, actual);
     } catch (err) {
       bad++;
       p.modified = true;
@@ -261,7 +267,7 @@ async function verifySeal(zip: ZipArchive, sigXmlPath: string, sx: OfdSignatureX
   if (ses.signingTimeText !== undefined) p.signingTimeText = ses.signingTimeText;
 }
 
-async function verifyOne(zip: ZipArchive, entry: OfdSignatureEntry, ctx: OfdVerifyContext, machinery: string[]): Promise<Partial> {
+async function verifyOne(zip: ZipArchive, entry: OfdSignatureEntry, ctx: OfdVerifyContext, machinery: string[], cache: DigestCache): Promise<Partial> {
   const p: Partial = {
     id: entry.id,
     kind: entry.type === 'Sign' ? 'digital' : 'seal',
@@ -303,7 +309,7 @@ async function verifyOne(zip: ZipArchive, entry: OfdSignatureEntry, ctx: OfdVeri
     signatureMethod: sx.signatureMethod ?? '',
     signatureDateTime: sx.signatureDateTime ?? '',
   }));
-  await checkReferences(zip, sx, p);
+  await checkReferences(zip, sx, p, cache);
   const dataHash = sm3(sigXml);
 
   if (sx.signedValuePath === undefined || sx.signedValueMissing === true) {
@@ -392,7 +398,8 @@ export async function verifyOfd(bytes: Uint8Array, ctx: OfdVerifyContext): Promi
   }
   const machinery: string[] = [...lists];
   const partials: Partial[] = [];
-  for (const e of entries) partials.push(await verifyOne(zip, e, ctx, machinery));
+  const digestCache: DigestCache = new Map();
+  for (const e of entries) partials.push(await verifyOne(zip, e, ctx, machinery, digestCache));
 
   const paths = zip.paths();
   const machinerySet = new Set(machinery.map((m) => m.toLowerCase()));
