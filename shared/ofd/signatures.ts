@@ -131,7 +131,8 @@ export function findSignatureLists(zip: ZipArchive): { lists: string[]; declared
   return { lists, declaredMissing };
 }
 
-const MAX_SIGNATURES = 1000;
+/** More signatures than any real document carries; bounds the work (each costs SM2 verifications and certificate parsing). */
+const MAX_SIGNATURES = 256;
 
 export function readSignatureList(zip: ZipArchive, listPath: string): OfdSignatureEntry[] {
   const root = parseXml(zip.read(listPath), listPath);
