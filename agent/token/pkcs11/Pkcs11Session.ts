@@ -40,6 +40,9 @@ export const SEAL_APPLICATION = 'ESeal';
 /** …and so are CKO_DATA objects whose CKA_LABEL starts with this (tokens whose tools cannot set CKA_APPLICATION). */
 export const SEAL_LABEL_PREFIX = 'ESeal:';
 
+/** Largest message for the in-token-Z fallback (the token receives it whole over USB). */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 const ALL_SM2_KEY_TYPES: ReadonlySet<number> = new Set(VENDOR_PROFILES.flatMap((p) => p.sm2KeyTypes));
 
 /** One operation at a time per token: a promise chain. */
@@ -410,12 +413,51 @@ export class Pkcs11Session implements TokenSession {
             }
             mechanism = CKM_RSA_PKCS;
           }
-          this.p11.C_SignInit(session, { mechanism }, key.handle);
-          const out = await this.p11.C_SignAsync(session, Buffer.from(digest), Buffer.alloc(key.signatureBytes));
+          const out = await this.sign(session, mechanism, key, digest);
           if (key.algorithm === 'RSA') return new Uint8Array(out);
           return normaliseEcSignature(out, key.algorithm);
         },
         () => (mechanism === undefined ? {} : { mechanism }),
+      );
+    });
+  }
+
+  /** C_SignInit + C_SignAsync; a CKR_BUFFER_TOO_SMALL (the operation stays active, v2.40 §5.2) is retried once with a large buffer. */
+  private async sign(session: Handle, mechanism: number, key: KeyEntry, data: Uint8Array): Promise<Buffer> {
+    this.p11.C_SignInit(session, { mechanism }, key.handle);
+    try {
+      return await this.p11.C_SignAsync(session, Buffer.from(data), Buffer.alloc(key.signatureBytes));
+    } catch (error) {
+      if (pkcs11ErrorOf(error)?.code !== CKR.BUFFER_TOO_SMALL) throw error;
+      return await this.p11.C_SignAsync(session, Buffer.from(data), Buffer.alloc(4096));
+    }
+  }
+
+  /**
+   * SM2 fallback for tokens whose profile has no raw e-sign mechanism usable on this token: signs
+   * the whole `message` with the profile's in-token-Z mechanism (SM3 with Z for the default ID
+   * 1234567812345678 computed by the token) → DER. Not part of TokenSession, whose `signDigest`
+   * receives only e; see docs/tokens.md §3.2. ERR_TOKEN_MECHANISM_UNSUPPORTED when the token lists
+   * none of the profile's in-token-Z mechanisms.
+   */
+  signSm2Message(certificateId: string, message: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve().then(() => {
+      if (typeof certificateId !== 'string' || !/^(?:[0-9a-f]{2})+$/i.test(certificateId)) {
+        throw new SealError('ERR_INPUT_INVALID', { name: 'certificateId', reason: 'the hex CKA_ID from listCertificates' });
+      }
+      if (!(message instanceof Uint8Array)) throw new SealError('ERR_INPUT_INVALID', { name: 'message', reason: 'bytes expected' });
+      if (message.length > MAX_MESSAGE_BYTES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'message', limit: MAX_MESSAGE_BYTES });
+      const available = this.ctx.mechanisms;
+      const mech = this.ctx.profile.profile.sm2SignInTokenZ.find((m) => !available || available.length === 0 || available.includes(m.mechanism));
+      return this.call(
+        async (session) => {
+          if (!mech) throw new SealError('ERR_TOKEN_MECHANISM_UNSUPPORTED', { mechanism: `SM2 with in-token Z (vendor profile ${this.ctx.profile.profile.id})` });
+          const key = this.privateKey(session, certificateId.toLowerCase());
+          if (!key) throw new SealError(this.loggedIn ? 'ERR_TOKEN_KEY_NOT_FOUND' : 'ERR_TOKEN_LOGIN_REQUIRED');
+          if (key.algorithm !== 'SM2') throw new SealError('ERR_INPUT_INVALID', { name: 'certificateId', reason: 'not an SM2 key' });
+          return normaliseEcSignature(await this.sign(session, mech.mechanism, key, message), 'SM2');
+        },
+        () => (mech ? { mechanism: mech.mechanism } : {}),
       );
     });
   }

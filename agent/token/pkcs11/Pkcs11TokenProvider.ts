@@ -47,6 +47,12 @@ interface ScannedToken {
 /** CK_RVs of C_GetTokenInfo that mean "no usable token in this slot (right now)". */
 const NO_TOKEN: ReadonlySet<number> = new Set([CKR.TOKEN_NOT_PRESENT, CKR.DEVICE_REMOVED, CKR.TOKEN_NOT_RECOGNIZED, CKR.SLOT_ID_INVALID, CKR.DEVICE_ERROR]);
 
+/**
+ * The per-token queues, process-wide: the token id includes the library path, and two providers on
+ * the same module (they share the loaded library) must not run operations on one token at once.
+ */
+const QUEUES = new Map<string, TokenQueue>();
+
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
@@ -55,7 +61,6 @@ export class Pkcs11TokenProvider implements TokenProvider {
   readonly backend = 'pkcs11' as const;
   private module: LoadedModule | undefined;
   private closed = false;
-  private readonly queues = new Map<string, TokenQueue>();
   private readonly sessions = new Set<Pkcs11Session>();
   private readonly watchers = new Set<() => void>();
 
@@ -101,10 +106,10 @@ export class Pkcs11TokenProvider implements TokenProvider {
   }
 
   private queueFor(id: string): TokenQueue {
-    let queue = this.queues.get(id);
+    let queue = QUEUES.get(id);
     if (!queue) {
       queue = new TokenQueue();
-      this.queues.set(id, queue);
+      QUEUES.set(id, queue);
     }
     return queue;
   }

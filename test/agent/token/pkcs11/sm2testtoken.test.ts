@@ -117,6 +117,7 @@ describe('test token: tokens and profiles', () => {
       expect(s.profile.rule).toBe('configured');
       await s.login(PIN);
       await expect(s.signDigest(idOf('seal-sm2'), new Uint8Array(32))).rejects.toMatchObject({ code: 'ERR_TOKEN_MECHANISM_UNSUPPORTED' });
+      await expect(s.signSm2Message(idOf('seal-sm2'), MESSAGE)).rejects.toMatchObject({ code: 'ERR_TOKEN_MECHANISM_UNSUPPORTED' });
       await s.close();
     } finally {
       await configured.close();
@@ -170,6 +171,17 @@ describe('test token: SM2 signing (verified by openssl with distid 1234567812345
 
   it('SM2 needs the 32-byte e', async () => {
     await expect(a.signDigest(idOf('seal-sm2'), new Uint8Array(31))).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+
+  it('fallback signSm2Message: the token hashes with Z inside (A: CKM_SM3_SM2_APPID1, B: CKM_IBM_SM2_SM3) → DER that openssl verifies', async () => {
+    for (const s of [a, b]) {
+      const cert = (await s.listCertificates()).find((c) => c.keyAlgorithm === 'SM2')!;
+      const { pem } = sm2Key(cert.der);
+      const sig = await s.signSm2Message(cert.id, MESSAGE);
+      expect(sig[0]).toBe(0x30);
+      expect(pkeyutlVerifySm2(pem, MESSAGE, sig)).toBe(true);
+    }
+    await expect(a.signSm2Message(idOf('seal-p256'), MESSAGE)).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
   });
 
   it('lists seals: CKA_APPLICATION "ESeal" and the "ESeal:" label prefix, nothing else', async () => {
