@@ -15,7 +15,9 @@
  *   `2^(8w)·G`, built lazily on first use (~4,200 points, tens of milliseconds, ~1 MB). Then `kG` is
  *   at most 33 mixed additions and no doublings.
  * - Verification `sG + tP` uses width-5 wNAF for `tP` (8 odd affine multiples of P, 256 doublings)
- *   and adds the comb terms for `sG` into the same accumulator.
+ *   and adds the comb terms for `sG` into the same accumulator; the final check compares x in
+ *   Jacobian form, so no inversion is spent on it. Keys verified repeatedly get their own comb
+ *   (see `cachedComb`).
  * - noble's Weierstrass point is the independent oracle for all of this in the tests
  *   (`test/shared/crypto/sm2curve.test.ts`).
  * - Side channels: JavaScript BigInt arithmetic is not constant-time, and the comb skips zero digits.
@@ -119,7 +121,8 @@ function dbl(p: Jac): void {
   const alpha = (3n * (X - delta + P) * (X + delta)) % P;
   let X3 = (alpha * alpha - 8n * beta) % P;
   if (X3 < 0n) X3 += P;
-  let Y3 = (alpha * (4n * beta - X3) - 8n * ((gamma * gamma) % P)) % P;
+  // gamma² stays unreduced: one modular reduction fewer, the final % absorbs it
+  let Y3 = (alpha * (4n * beta - X3) - 8n * gamma * gamma) % P;
   if (Y3 < 0n) Y3 += P;
   p.X = X3;
   p.Y = Y3;
@@ -185,75 +188,134 @@ function batchAffine(points: readonly Jac[]): Affine[] {
   return out;
 }
 
-// ── fixed-base comb for G ────────────────────────────────────────────────────────────────────────
+// ── fixed-base combs ─────────────────────────────────────────────────────────────────────────────
 
-const COMB_WINDOWS = 33; // 32 radix-256 digits plus one carry digit
-const COMB_HALF = 128; // signed digits in [-127, 128]
+/**
+ * Signed radix-2^bits comb for a fixed point B: tables[w][j] holds (j+1)·2^(bits·w)·B in affine
+ * form (flat [x0, y0, x1, y1, …]), for digits 1 … 2^(bits−1). A scalar below 2^256 then needs one
+ * mixed addition per non-zero digit and no doublings.
+ */
+interface Comb {
+  readonly bits: number;
+  readonly tables: readonly bigint[][];
+}
 
-/** COMB[w][j] = (j+1)·2^(8w)·G, affine, as flat [x0, y0, x1, y1, ...] per window. */
-let COMB: bigint[][] | undefined;
-
-function buildComb(): bigint[][] {
+function buildComb(base0: Affine, bits: number): Comb {
+  const half = 1 << (bits - 1);
+  const windows = Math.ceil(256 / bits) + 1; // one more window for the final carry
   const tables: bigint[][] = [];
-  let base: Affine = { x: SM2_CURVE.Gx, y: SM2_CURVE.Gy };
-  for (let w = 0; w < COMB_WINDOWS; w++) {
+  let base = base0;
+  for (let w = 0; w < windows; w++) {
     const jac: Jac[] = [];
     const acc: Jac = { X: base.x, Y: base.y, Z: 1n };
-    for (let j = 0; j < COMB_HALF; j++) {
+    for (let j = 0; j < half; j++) {
       if (j > 0) addAffine(acc, base.x, base.y);
       jac.push({ X: acc.X, Y: acc.Y, Z: acc.Z });
     }
     const aff = batchAffine(jac);
-    const flat: bigint[] = new Array<bigint>(2 * COMB_HALF);
+    const flat: bigint[] = new Array<bigint>(2 * half);
     aff.forEach((pt, j) => {
       flat[2 * j] = pt.x;
       flat[2 * j + 1] = pt.y;
     });
     tables.push(flat);
-    // next base = 256·base = 2·(128·base)
-    const last = aff[COMB_HALF - 1] as Affine;
-    const nb: Jac = { X: last.x, Y: last.y, Z: 1n };
-    dbl(nb);
-    base = toAffine(nb) as Affine;
+    if (w + 1 < windows) {
+      // next base = 2^bits·base = 2·(half·base)
+      const last = aff[half - 1] as Affine;
+      const nb: Jac = { X: last.x, Y: last.y, Z: 1n };
+      dbl(nb);
+      base = toAffine(nb) as Affine;
+    }
   }
-  return tables;
+  return { bits, tables };
 }
 
-/** Builds the comb now instead of on first use (benchmarks call this to exclude the set-up cost). */
-export function precomputeBase(): void {
-  COMB ??= buildComb();
-}
-
-/** Adds k·G into `acc` with the comb; 0 ≤ k < 2^256. */
-function addBaseMultiple(acc: Jac, k: bigint): void {
-  const comb = (COMB ??= buildComb());
-  const hex = k.toString(16).padStart(64, '0');
+/** Adds k·B into `acc` using B's comb; 0 ≤ k < 2^256. */
+function addCombMultiple(acc: Jac, comb: Comb, k: bigint): void {
+  const { bits, tables } = comb;
+  const half = 1 << (bits - 1);
+  const full = 1 << bits;
+  const mask = BigInt(full - 1);
+  const shift = BigInt(bits);
   let carry = 0;
-  for (let w = 0; w < COMB_WINDOWS; w++) {
-    let d = carry;
-    if (w < 32) d += parseInt(hex.slice(62 - 2 * w, 64 - 2 * w), 16);
-    if (d > COMB_HALF) {
-      d -= 256;
+  for (let w = 0; w < tables.length; w++) {
+    let d = Number(k & mask) + carry;
+    k >>= shift;
+    if (d > half) {
+      d -= full;
       carry = 1;
     } else {
       carry = 0;
     }
     if (d === 0) continue;
-    const t = comb[w] as bigint[];
+    const t = tables[w] as bigint[];
     if (d > 0) {
       addAffine(acc, t[2 * d - 2] as bigint, t[2 * d - 1] as bigint);
     } else {
       const y = t[-2 * d - 1] as bigint;
-      addAffine(acc, t[-2 * d - 2] as bigint, y === 0n ? 0n : P - y);
+      addAffine(acc, t[-2 * d - 2] as bigint, P - y);
     }
   }
+}
+
+/** The comb for G: radix 2^8, 33 windows × 128 points, built on first use. */
+let G_COMB: Comb | undefined;
+
+function gComb(): Comb {
+  return (G_COMB ??= buildComb({ x: SM2_CURVE.Gx, y: SM2_CURVE.Gy }, 8));
+}
+
+/** Builds the comb for G now instead of on first use (benchmarks call this to exclude the set-up cost). */
+export function precomputeBase(): void {
+  gComb();
 }
 
 /** k·G in affine form, or undefined when k ≡ 0 (mod n). Requires 0 ≤ k < 2^256. */
 export function mulBase(k: bigint): Affine | undefined {
   const acc: Jac = { X: 0n, Y: 1n, Z: 0n };
-  addBaseMultiple(acc, k);
+  addCombMultiple(acc, gComb(), k);
   return toAffine(acc);
+}
+
+// ── per-key combs for repeated verification ─────────────────────────────────────────────────────
+
+/**
+ * Verifying many signatures by the same key (a seal maker, one signer across a batch of documents)
+ * is common. A key seen `CACHE_AFTER` times gets its own radix-2^6 comb (~1,400 points, built in the
+ * time of about six verifications), after which its verifications need no doublings at all (about
+ * 4× faster). At most `CACHE_KEYS` keys are kept, least recently used first out. Public keys only:
+ * nothing secret is cached.
+ */
+const CACHE_AFTER = 3;
+const CACHE_KEYS = 8;
+const keySeen = new Map<string, number>();
+const keyCombs = new Map<string, Comb>();
+
+function cachedComb(q: Affine): Comb | undefined {
+  const id = `${q.x.toString(16)}:${q.y.toString(16)}`;
+  const hit = keyCombs.get(id);
+  if (hit !== undefined) {
+    keyCombs.delete(id);
+    keyCombs.set(id, hit); // most recently used last
+    return hit;
+  }
+  const seen = (keySeen.get(id) ?? 0) + 1;
+  keySeen.delete(id);
+  if (seen < CACHE_AFTER) {
+    keySeen.set(id, seen);
+    if (keySeen.size > 64) keySeen.delete(keySeen.keys().next().value as string);
+    return undefined;
+  }
+  const comb = buildComb(q, 6);
+  keyCombs.set(id, comb);
+  if (keyCombs.size > CACHE_KEYS) keyCombs.delete(keyCombs.keys().next().value as string);
+  return comb;
+}
+
+/** Forgets all per-key combs (tests and benchmarks). */
+export function clearKeyCache(): void {
+  keySeen.clear();
+  keyCombs.clear();
 }
 
 /** Width-5 non-adjacent form of k, least significant digit first; digits are odd in [-15, 15] or 0. */
@@ -292,8 +354,15 @@ function oddMultiples(pt: Affine): Affine[] {
  * 0 ≤ u, v < 2^256. Variable-time: for public scalars only (verification).
  */
 export function mulAddBase(u: bigint, q: Affine, v: bigint): Affine | undefined {
+  return toAffine(mulAddJac(u, q, v, false));
+}
+
+function mulAddJac(u: bigint, q: Affine, v: bigint, useCache: boolean): Jac {
   const acc: Jac = { X: 0n, Y: 1n, Z: 0n };
-  if (v !== 0n) {
+  const comb = useCache ? cachedComb(q) : undefined;
+  if (comb !== undefined) {
+    addCombMultiple(acc, comb, v);
+  } else if (v !== 0n) {
     const table = oddMultiples(q);
     const naf = wnaf5(v);
     let top = naf.length - 1;
@@ -310,8 +379,22 @@ export function mulAddBase(u: bigint, q: Affine, v: bigint): Affine | undefined 
       }
     }
   }
-  addBaseMultiple(acc, u);
-  return toAffine(acc);
+  addCombMultiple(acc, gComb(), u);
+  return acc;
+}
+
+/**
+ * The SM2 verification check: whether u·G + v·Q is a finite point whose x coordinate is ≡ c (mod n).
+ * Compares in Jacobian form (x = X/Z², and x ∈ [0, p) with n < p < 2n means x ∈ {c, c + n}), which
+ * saves the modular inversion of a conversion to affine. Uses the per-key comb cache for Q.
+ */
+export function mulAddBaseXModN(u: bigint, q: Affine, v: bigint, c: bigint): boolean {
+  const acc = mulAddJac(u, q, v, true);
+  if (acc.Z === 0n) return false;
+  const zz = (acc.Z * acc.Z) % P;
+  if ((c * zz) % P === acc.X) return true;
+  const c2 = c + N;
+  return c2 < P && (c2 * zz) % P === acc.X;
 }
 
 /** k·Q for an arbitrary scalar (used for the order check n·Q = O); variable-time. */

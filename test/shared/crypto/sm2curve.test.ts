@@ -5,13 +5,13 @@
  */
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { describe, expect, it } from 'vitest';
-import { SM2_CURVE, isOnCurve, liftX, mulAddBase, mulBase, mulPoint } from '../../../shared/crypto/sm2curve.js';
+import { SM2_CURVE, clearKeyCache, isOnCurve, liftX, mulAddBase, mulAddBaseXModN, mulBase, mulPoint } from '../../../shared/crypto/sm2curve.js';
 import { sm2ValidatePublicKey } from '../../../shared/crypto/sm2.js';
 import { bytesToHex } from '../../../shared/crypto/bytes.js';
 import { codeOf, seededBytes } from './helpers.js';
 
 const C = SM2_CURVE;
-const Point = weierstrass({ p: C.p, n: C.n, h: 1n, a: C.a, b: C.b, Gx: C.Gx, Gy: C.Gy });
+const Point = weierstrass<bigint>({ p: C.p, n: C.n, h: 1n, a: C.a, b: C.b, Gx: C.Gx, Gy: C.Gy });
 const N = C.n;
 
 function scalar(seed: number): bigint {
@@ -85,5 +85,34 @@ describe('SM2 arithmetic vs @noble/curves', () => {
       expect(liftX(P.x, (P.y & 1n) === 1n)).toBe(P.y);
       expect(liftX(P.x, (P.y & 1n) === 0n)).toBe(C.p - P.y);
     }
+  });
+
+  it('the verification check (Jacobian x mod n) matches noble, with and without the per-key comb', () => {
+    clearKeyCache();
+    const Q = Point.BASE.multiply(scalar(9000));
+    for (let i = 0; i < 12; i++) {
+      // i ≥ 3: the key has been seen often enough to get its own comb
+      const u = scalar(9100 + i);
+      const v = i === 5 ? 1n : i === 6 ? N - 1n : scalar(9200 + i);
+      const x = Point.BASE.multiply(u).add(Q.multiply(v)).toAffine().x;
+      expect(mulAddBaseXModN(u, Q.toAffine(), v, x % N)).toBe(true);
+      expect(mulAddBaseXModN(u, Q.toAffine(), v, (x + 1n) % N)).toBe(false);
+      expect(mulAddBase(u, Q.toAffine(), v)).toEqual(Point.BASE.multiply(u).add(Q.multiply(v)).toAffine());
+    }
+    // u·G + v·Q = infinity is never a match
+    expect(mulAddBaseXModN(7n, { x: C.Gx, y: C.Gy }, N - 7n, 0n)).toBe(false);
+    clearKeyCache();
+  });
+
+  it('accepts x1 = c + n (x coordinates in [n, p) reduce mod n)', () => {
+    // find a curve point with n ≤ x < p (about half of the x in that range are abscissae)
+    let x = N;
+    let y: bigint | undefined;
+    while ((y = liftX(x, false)) === undefined) x++;
+    expect(x < C.p).toBe(true);
+    const Q = { x, y };
+    expect(Point.fromAffine(Q).toAffine()).toEqual(Q);
+    expect(mulAddBaseXModN(0n, Q, 1n, x - N)).toBe(true);
+    expect(mulAddBaseXModN(0n, Q, 1n, x - N + 1n)).toBe(false);
   });
 });
