@@ -133,6 +133,8 @@ export class Pkcs11Session implements TokenSession {
   private removed = false;
   private loggedIn = false;
   private info: TokenInfo;
+  /** CK_TOKEN_INFO.flags as last read. */
+  private flags = 0;
   private readonly keys = new Map<string, KeyEntry>();
 
   constructor(
@@ -180,8 +182,9 @@ export class Pkcs11Session implements TokenSession {
         return await fn(handle);
       } catch (error) {
         const p11 = pkcs11ErrorOf(error);
-        if (p11 && isRemovalCode(p11.code, true)) this.markRemoved();
-        throw mapPkcs11Error(error, { ...contextOf(), session: true });
+        const mapped = mapPkcs11Error(error, { ...contextOf(), session: true });
+        if ((p11 && isRemovalCode(p11.code, true)) || mapped.code === 'ERR_TOKEN_REMOVED') this.markRemoved();
+        throw mapped;
       }
     });
   }
@@ -189,7 +192,9 @@ export class Pkcs11Session implements TokenSession {
   /** Re-reads CK_TOKEN_INFO (flags change after PIN failures); keeps the old one if that fails. */
   private refreshInfo(): TokenInfo {
     try {
-      this.info = toTokenInfo(this.p11.C_GetTokenInfo(this.ctx.slot), this.ctx.libraryPath, this.ctx.developmentOnly);
+      const raw = this.p11.C_GetTokenInfo(this.ctx.slot);
+      this.flags = raw.flags;
+      this.info = toTokenInfo(raw, this.ctx.libraryPath, this.ctx.developmentOnly);
     } catch {
       // the error of the operation itself is the one to report
     }
@@ -204,16 +209,7 @@ export class Pkcs11Session implements TokenSession {
     if (info.pinLocked) return new SealError('ERR_TOKEN_PIN_LOCKED', { ckr: 'CKR_PIN_INCORRECT', method: p11.method }, { cause: error });
     const mapped = mapPkcs11Error(error, { session: true, ...(info.pinRetriesLeft === undefined ? {} : { retriesLeft: info.pinRetriesLeft }) });
     if (info.pinRetriesLeft !== undefined) return mapped;
-    const rawFlags = this.rawFlags();
-    return new SealError(mapped.code, { ...mapped.details, pinCountLow: (rawFlags & CKF_USER_PIN_COUNT_LOW) !== 0 }, { cause: error });
-  }
-
-  private rawFlags(): number {
-    try {
-      return this.p11.C_GetTokenInfo(this.ctx.slot).flags;
-    } catch {
-      return 0;
-    }
+    return new SealError(mapped.code, { ...mapped.details, pinCountLow: (this.flags & CKF_USER_PIN_COUNT_LOW) !== 0 }, { cause: error });
   }
 
   private doLogin(session: Handle, pin: string): void {
@@ -227,6 +223,8 @@ export class Pkcs11Session implements TokenSession {
         this.p11.C_Login(session, CKU_USER, pin);
       }
     } catch (error) {
+      this.loggedIn = false; // after the C_Logout above, or never logged in
+      this.keys.clear();
       throw this.pinFailure(error);
     }
     this.loggedIn = true;

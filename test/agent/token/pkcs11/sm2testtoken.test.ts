@@ -236,6 +236,19 @@ describe('test token: PIN retries, lockout, PIN pad', () => {
 });
 
 describe('test token: removal and reinsertion (control file)', () => {
+  it('removed before login: the login answers ERR_TOKEN_REMOVED and the session stays dead after reinsertion', async () => {
+    const s = await provider.open({ serial: SERIAL.rem });
+    try {
+      unplug(dirs.rem);
+      await expect(s.login(PIN)).rejects.toMatchObject({ code: 'ERR_TOKEN_REMOVED' });
+      replug(dirs.rem);
+      await expect(s.listCertificates()).rejects.toMatchObject({ code: 'ERR_TOKEN_REMOVED' });
+    } finally {
+      replug(dirs.rem);
+      await s.close();
+    }
+  });
+
   it('unplugged during a sequence of signatures: ERR_TOKEN_REMOVED, no crash, no hang; watch() reports removed then inserted; a new session works', async () => {
     const events: TokenEvent[] = [];
     const watcher = provider.watch((e) => events.push(e), 20);
