@@ -195,16 +195,31 @@ export function loadSkfLibrary(path: string): SkfLibrary {
 }
 
 /**
+ * Arguments of the calls in flight. koffi hands a Buffer's memory to the native function as a raw
+ * pointer without keeping a reference to the Buffer (koffi `src/call.cc`, `PushPointer`), and an async
+ * call returns to JS before the pool thread uses the pointer: without this set, a Buffer nobody else
+ * holds (the digest, a name, a read buffer) could be collected while the library reads or writes it.
+ */
+const inFlight = new Set<readonly unknown[]>();
+
+/**
  * Calls an SKF function on a libuv pool thread and resolves with its return value. Out-parameters are
  * filled when the promise settles. A koffi failure (bad argument types) rejects as ERR_INTERNAL.
  */
 export function callSkf<A extends unknown[]>(fn: KoffiFunc<(...args: A) => number>, ...args: A): Promise<number> {
   return new Promise((resolve, reject) => {
+    inFlight.add(args);
     const done = (err: unknown, rv: number): void => {
+      inFlight.delete(args);
       if (err) reject(new SealError('ERR_INTERNAL', { reason: `koffi call ${fn.info.name} failed: ${err instanceof Error ? err.message : 'unknown error'}` }, { cause: err }));
       else resolve(rv >>> 0);
     };
-    (fn.async as (...all: unknown[]) => void)(...args, done);
+    try {
+      (fn.async as (...all: unknown[]) => void)(...args, done);
+    } catch (error) {
+      inFlight.delete(args);
+      reject(new SealError('ERR_INTERNAL', { reason: `koffi call ${fn.info.name} refused its arguments: ${error instanceof Error ? error.message : 'unknown error'}` }, { cause: error }));
+    }
   });
 }
 
