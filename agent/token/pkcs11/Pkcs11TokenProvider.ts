@@ -19,7 +19,7 @@
  */
 import type { PKCS11, TokenInfo as P11TokenInfo } from 'pkcs11js';
 import { SealError } from '../../../shared/errors/index.js';
-import type { TokenEvent, TokenInfo, TokenProvider, TokenSession } from '../TokenProvider.js';
+import type { TokenEvent, TokenInfo, TokenProvider } from '../TokenProvider.js';
 import { CKF_DONT_BLOCK, CKF_RW_SESSION, CKF_SERIAL_SESSION, CKF_TOKEN_INITIALIZED, CKR } from './constants.js';
 import { mapPkcs11Error, pkcs11ErrorOf } from './mapPkcs11Error.js';
 import { acquireModule, type Handle, type LoadedModule } from './pkcs11Module.js';
@@ -123,7 +123,7 @@ export class Pkcs11TokenProvider implements TokenProvider {
    * serial, the one token with this label: several tokens with the label → ERR_INPUT_INVALID (open by
    * serial instead); none → ERR_TOKEN_NOT_PRESENT. The session is read/write when the token allows.
    */
-  open(selector: { readonly serial?: string; readonly label?: string }): Promise<Pkcs11Session & TokenSession> {
+  open(selector: { readonly serial?: string; readonly label?: string }): Promise<Pkcs11Session> {
     return Promise.resolve().then(() => {
       const serial = selector?.serial;
       const label = selector?.label;

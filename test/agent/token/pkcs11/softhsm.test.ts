@@ -164,6 +164,15 @@ describe('SoftHSM2: session', () => {
   });
 });
 
+describe('scripts/softhsm-setup.sh', () => {
+  it('is idempotent: a second run keeps the token and prints the environment', async () => {
+    const out = execFileSync('bash', [join(REPO_ROOT, 'scripts/softhsm-setup.sh'), dir], { encoding: 'utf8' });
+    expect(out).toContain(`export SOFTHSM2_CONF='${join(dir, 'softhsm2.conf')}'`);
+    expect(out).toContain(`export PKCS11_MODULE='${MODULE}'`);
+    expect((await provider.list()).map((t) => t.serial)).toEqual([serial]);
+  });
+});
+
 describe('SoftHSM2: module lifetime', () => {
   it('two providers share one loaded module; close() finalises only after the last one', async () => {
     const second = new Pkcs11TokenProvider({ libraryPath: MODULE });
