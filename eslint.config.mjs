@@ -45,11 +45,14 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*'], message: 'shared/ is pure TypeScript: no node:* modules' },
-          { group: ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'buffer', 'stream', 'url', 'util', 'worker_threads'], message: 'shared/ is pure TypeScript: no Node built-ins' },
-          { group: ['ws', 'pkcs11js', 'koffi', 'webextension-polyfill'], message: 'shared/ imports no transport, token or browser API' },
+        // Bare module names go in `paths` (exact match); `patterns` use gitignore semantics, where
+        // 'crypto' would also match our own '../crypto/sm2.js'.
+        paths: [
+          ...['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'buffer', 'stream', 'url', 'util', 'worker_threads', 'module']
+            .map((name) => ({ name, message: 'shared/ is pure TypeScript: no Node built-ins' })),
+          ...['ws', 'pkcs11js', 'koffi', 'webextension-polyfill'].map((name) => ({ name, message: 'shared/ imports no transport, token or browser API' })),
         ],
+        patterns: [{ group: ['node:*'], message: 'shared/ is pure TypeScript: no node:* modules' }],
       }],
       'no-restricted-globals': ['error',
         { name: 'window', message: 'no browser API in shared/' },

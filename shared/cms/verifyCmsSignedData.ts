@@ -24,9 +24,7 @@
  * attributes is checked over their original bytes with the `[0]` tag byte replaced by SET (0x31).
  */
 import { id_contentType, id_data, id_gmt0010_data, id_gmt0010_signedData, id_messageDigest, id_signedData, id_signingTime, id_sm2_1, id_sm2_with_sm3, id_sm3, id_sha1, id_sha256, id_sha384, id_sha512, id_ecPublicKey, rsaEncryption, ecdsa_with_SHA256, ecdsa_with_SHA384, sha1WithRSAEncryption, sha256WithRSAEncryption, sha384WithRSAEncryption, sha512WithRSAEncryption } from '../asn1/oids.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { digest } from '../crypto/webcrypto.js';
 import { isSealError, SealError } from '../errors/index.js';
 import { parseCertificate, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';

@@ -6,9 +6,7 @@
  * `.401.2` is "SM3 with key" in GB/T 33560, but the dms360 producer used it for plain SM3, and no key
  * could be given anyway, so it is treated as SM3.
  */
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { digest } from '../crypto/webcrypto.js';
 import { md5 } from './md5.js';
 

@@ -21,7 +21,6 @@
  */
 import { id_sm2_with_sm3 } from '../asn1/oids.js';
 import { verifyCmsSignedData } from '../cms/verifyCmsSignedData.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
 import { isSealError, SealError, toSealError } from '../errors/index.js';
 import { detectSesStructure, verifySesSignature, type SesVerification } from '../seal/index.js';

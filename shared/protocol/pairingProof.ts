@@ -19,7 +19,6 @@
  *   extension proof = HMAC-SM3(K, 'eseal-ext-v1' ‖ 0 ‖ nonceA ‖ nonceC ‖ origin) where origin is
  *   the Origin header of the WebSocket upgrade (what the agent saw, not what a page claims).
  */
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { concatBytes, hmacSm3Parts, sm4GcmDecrypt, sm4GcmEncrypt, utf8Encode } from '../crypto/index.js';
 import { SealError } from '../errors/index.js';
 

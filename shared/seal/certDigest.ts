@@ -6,7 +6,6 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
 import type { CertDigestObj } from './SES_ESPropertyInfo.js';
 

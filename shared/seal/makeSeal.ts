@@ -10,7 +10,6 @@
  */
 import { SealError } from '../errors/index.js';
 import { id_sm2_with_sm3 } from '../asn1/oids.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm2Verify } from '../crypto/sm2.js';
 import { parseCertificate, type Certificate } from '../x509/index.js';
 import { certDigest, equalBytesCt, matchCertDigest, type CertDigestAlgorithm } from './certDigest.js';

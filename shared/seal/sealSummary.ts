@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { base64Encode } from '../crypto/bytes.js';
 import type { CertificateSummary, SealSummary } from '../verify/VerificationReport.js';
 import { normalisePictureType, sniffPictureFormat } from './SES_ESPictrueInfo.js';

@@ -45,7 +45,6 @@
 import { SealError } from '../errors/index.js';
 import { id_sha1, id_sha256, id_sm2_1, id_sm2_with_sm3, id_sm3 } from '../asn1/oids.js';
 import { parseDer, readTime, isUniversal, isContext, Tag, readOid, readOctetString, readSequence, type Asn1Element } from '../asn1/index.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm2Verify } from '../crypto/sm2.js';
 import { parseCertificate, summarizeCertificate, validateCertificatePath, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
 import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from '../verify/checks.js';

@@ -9,7 +9,6 @@
  * indication TOTAL_FAILED; `verifyDocument` itself throws only for programmer errors (bad arguments).
  */
 import { isCmsSignedData, verifyCmsSignedData } from '../cms/verifyCmsSignedData.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
 import { formatErrorMessage, SealError, toSealError } from '../errors/index.js';
 import { verifyOfd } from '../ofd/verifyOfd.js';

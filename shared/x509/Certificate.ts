@@ -33,9 +33,7 @@ import {
 import { SealError } from '../errors/index.js';
 import { parseDer, readOid, type Asn1Element, Tag, TAG_CLASS_CONTEXT, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
 import { id_ecPublicKey, id_RSASSA_PSS, id_sm2, rsaEncryption, secp256r1, secp384r1 } from '../asn1/oids.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm3 } from '../crypto/sm3.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { digest } from '../crypto/webcrypto.js';
 import { lastNameAttribute, namesEqual, parseName, type DistinguishedName } from './DistinguishedName.js';
 import {

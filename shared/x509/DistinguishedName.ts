@@ -19,7 +19,6 @@
 
 import { SealError } from '../errors/index.js';
 import { readOid, type Asn1Element, Tag, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { bytesToHex } from '../crypto/bytes.js';
 import { ATTRIBUTE_SHORT_NAMES } from './oids.js';
 

@@ -14,7 +14,6 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { SealError, type ErrorCode } from '../errors/index.js';
 import { parseDer, type Asn1Element, Tag, TAG_CLASS_UNIVERSAL } from '../asn1/index.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { bytesToHex } from '../crypto/bytes.js';
 
 /** Largest certificate or CRL we parse (CRLs of big CAs reach a few MiB). */

@@ -36,9 +36,7 @@ import {
   sha384WithRSAEncryption,
   sha512WithRSAEncryption,
 } from '../asn1/oids.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { sm2Verify } from '../crypto/sm2.js';
-// eslint-disable-next-line no-restricted-imports -- the config's Node-built-in pattern 'crypto' also matches shared/crypto (reported)
 import { verifyEcdsa, verifyRsa } from '../crypto/webcrypto.js';
 import type { Certificate, CertificatePublicKey } from './Certificate.js';
 import { id_mgf1 } from './oids.js';

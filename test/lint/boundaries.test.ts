@@ -16,6 +16,7 @@ describe('import boundaries (ESLint)', () => {
     ['shared/errors/index.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'no-restricted-imports'],
     ['shared/errors/index.ts', "import { AgentServer } from '../../agent/server/AgentServer.js';\nexport const x = AgentServer;\n", 'import-x/no-restricted-paths'],
     ['shared/errors/index.ts', "import { browserApi } from '../../extension/browserApi.js';\nexport const x = browserApi;\n", 'import-x/no-restricted-paths'],
+    ['shared/errors/index.ts', "import { createHash } from 'crypto';\nexport const x = createHash;\n", 'no-restricted-imports'],
     ['shared/errors/index.ts', 'export const x = Buffer.from([]);\n', 'no-restricted-globals'],
     ['shared/errors/index.ts', 'export const x = (globalThis as { chrome?: unknown }).chrome ?? window;\n', 'no-restricted-globals'],
     ['agent/cli/version.ts', "import { browserApi } from '../../extension/browserApi.js';\nexport const x = browserApi;\n", 'import-x/no-restricted-paths'],
@@ -25,6 +26,10 @@ describe('import boundaries (ESLint)', () => {
     ['agent/cli/version.ts', 'async function f(): Promise<void> {}\nexport function g(): void { f(); }\n', '@typescript-eslint/no-floating-promises'],
   ])('%s: flags %s', async (file, code, rule) => {
     expect(await ruleIdsFor(file, code)).toContain(rule);
+  });
+
+  it('allows shared/ to import its own crypto folder', async () => {
+    expect(await ruleIdsFor('shared/errors/index.ts', "import { sm3 } from '../crypto/sm3.js';\nexport const x = sm3;\n")).toEqual([]);
   });
 
   it('allows the permitted imports', async () => {
