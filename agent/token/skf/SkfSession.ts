@@ -106,6 +106,11 @@ export class SkfSession implements TokenSession {
     return this.ctx.devName;
   }
 
+  /** Neither closed nor known to be removed. */
+  get isLive(): boolean {
+    return !this.closed && !this.removed;
+  }
+
   /** Called by the provider when SKF_WaitForDevEvent reports this device removed. */
   markRemoved(): void {
     this.removed = true;

@@ -167,9 +167,15 @@ export class SkfTokenProvider implements TokenProvider {
     return info;
   }
 
-  /** Connects, describes and disconnects one device (in its queue). */
+  /**
+   * Connects, describes and disconnects one device (in its queue). A device with an open session is
+   * described from the session instead: on some drivers closing a second application handle clears
+   * the security state, which would log the session out behind its back.
+   */
   private probe(devName: Uint8Array): Promise<TokenInfo> {
     return this.queue(devName).run(async () => {
+      const key = keyOf(devName);
+      for (const s of this.sessions) if (s.isLive && keyOf(s.deviceName) === key) return { ...s.token, present: true };
       const dev = await this.connect(devName);
       try {
         const d = await this.describe(dev);

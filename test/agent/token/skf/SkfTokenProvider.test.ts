@@ -132,6 +132,10 @@ describe('SKF session', () => {
     for (const s of many) expect(s[0]).toBe(0x30);
     expect(opensslVerifies(MESSAGE, many[4] ?? new Uint8Array())).toBe(true);
 
+    // list() while the session is logged in does not disturb it (described from the session).
+    expect((await provider.list())[0]).toMatchObject({ serial: SERIAL, present: true });
+    expect(opensslVerifies(MESSAGE, await session.signDigest('seal-sm2', e))).toBe(true);
+
     await session.logout();
     await expect(session.signDigest('seal-sm2', e)).rejects.toMatchObject({ code: 'ERR_TOKEN_LOGIN_REQUIRED' });
     await session.close();
