@@ -26,7 +26,10 @@ export interface ErrorSpec {
   readonly category: ErrorCategory;
   /** Whether retrying the same request unchanged may succeed. */
   readonly retriable: boolean;
-  /** Chinese (zh-CN) message; `{name}` placeholders are filled from details. */
+  /**
+   * Chinese (zh-CN) message; `{name}` placeholders are filled from details. A `[...]` segment is
+   * optional: it is dropped when a placeholder inside it has no value.
+   */
   readonly zh: string;
   /** English message; same placeholders. */
   readonly en: string;
@@ -109,13 +112,14 @@ export const ERROR_TABLE = {
   // ── tokens (USB KEY) ────────────────────────────────────────────────────────────────────
   ERR_TOKEN_NOT_PRESENT: { category: 'user', retriable: true, zh: '未检测到 USB KEY，请插入', en: 'No USB KEY detected; please insert it' },
   ERR_TOKEN_REMOVED: { category: 'user', retriable: true, zh: 'USB KEY 已被拔出', en: 'The USB KEY was removed' },
-  ERR_TOKEN_PIN_INCORRECT: { category: 'user', retriable: true, zh: 'PIN 码错误，还可尝试 {retriesLeft} 次', en: 'Wrong PIN; {retriesLeft} attempts left' },
+  ERR_TOKEN_PIN_INCORRECT: { category: 'user', retriable: true, zh: 'PIN 码错误[，还可尝试 {retriesLeft} 次]', en: 'Wrong PIN[; {retriesLeft} attempts left]' },
   ERR_TOKEN_PIN_LOCKED: { category: 'user', retriable: false, zh: 'PIN 码已锁定，请联系管理员解锁', en: 'The PIN is locked; ask your administrator to unlock it' },
   ERR_TOKEN_PIN_INVALID: { category: 'input', retriable: false, zh: 'PIN 码不符合要求：{reason}', en: 'The PIN does not meet the rules: {reason}' },
   ERR_TOKEN_LOGIN_REQUIRED: { category: 'user', retriable: true, zh: '请先输入 PIN 码登录 USB KEY', en: 'Log in to the USB KEY with its PIN first' },
   ERR_TOKEN_KEY_NOT_FOUND: { category: 'token', retriable: false, zh: 'USB KEY 中找不到对应的密钥', en: 'The key was not found on the USB KEY' },
   ERR_TOKEN_MECHANISM_UNSUPPORTED: { category: 'token', retriable: false, zh: 'USB KEY 不支持该算法：{mechanism}', en: 'The USB KEY does not support the mechanism {mechanism}' },
-  ERR_TOKEN_LIBRARY: { category: 'token', retriable: false, zh: 'USB KEY 驱动错误：{reason}', en: 'USB KEY driver error: {reason}' },
+  // The driver's own code (CKR_*/SAR_*) stays in details.reason for diagnostics, not in the message.
+  ERR_TOKEN_LIBRARY: { category: 'token', retriable: false, zh: 'USB KEY 驱动出错，请查看诊断信息', en: 'The USB KEY driver reported an error; see the diagnostics' },
 
   // ── audit log ───────────────────────────────────────────────────────────────────────────
   ERR_AUDIT_WRITE_FAILED: { category: 'environment', retriable: false, zh: '审计日志写入失败，操作已中止', en: 'Writing the audit log failed; the operation was aborted' },

@@ -10,10 +10,16 @@ export type Locale = 'zh-CN' | 'en';
 export function formatErrorMessage(code: ErrorCode, locale: Locale, details: ErrorDetails = {}): string {
   const spec = ERROR_TABLE[code];
   const template = locale === 'zh-CN' ? spec.zh : spec.en;
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
-    const value = details[key];
-    return value === undefined ? whole : String(value);
-  });
+  const fill = (text: string) =>
+    text.replace(/\{(\w+)\}/g, (whole, key: string) => {
+      const value = details[key];
+      return value === undefined ? whole : String(value);
+    });
+  // Optional segments: kept only when every placeholder inside them has a value.
+  const withOptional = template.replace(/\[([^\]]*)\]/g, (_whole, inner: string) =>
+    [...inner.matchAll(/\{(\w+)\}/g)].every((m) => details[m[1] ?? ''] !== undefined) ? inner : '',
+  );
+  return fill(withOptional);
 }
 
 /**

@@ -48,6 +48,9 @@ describe('error registry', () => {
     expect(e.message).toBe('Wrong PIN; 3 attempts left');
     expect(e.bilingualMessage).toContain(' / ');
     expect(formatErrorMessage('ERR_INPUT_INVALID', 'en', { name: 'pin' })).toBe('Invalid argument pin: {reason}');
+    // Optional segments disappear when their value is unknown (PKCS#11 tokens often do not say).
+    expect(new SealError('ERR_TOKEN_PIN_INCORRECT').messageZh).toBe('PIN 码错误');
+    expect(new SealError('ERR_TOKEN_PIN_INCORRECT').message).toBe('Wrong PIN');
   });
 
   it('turns foreign errors into ERR_INTERNAL without leaking their stack', () => {

@@ -32,9 +32,11 @@ describe('mapSkfError', () => {
     expect(mapSkfError(SAR.SAR_PIN_INCORRECT).details).toEqual({});
   });
 
-  it('the bilingual messages carry the retry count and the driver code', () => {
+  it('the messages carry the retry count; the driver code stays in the details for diagnostics', () => {
     expect(mapSkfError(SAR.SAR_PIN_INCORRECT, { retriesLeft: 2 }).messageZh).toBe('PIN 码错误，还可尝试 2 次');
-    expect(mapSkfError(0x0a000004).message).toBe('USB KEY driver error: SAR_FILEERR (0x0A000004)');
+    const driverError = mapSkfError(0x0a000004);
+    expect(driverError.details['reason']).toBe('SAR_FILEERR (0x0A000004)');
+    expect(driverError.message).not.toContain('SAR_');
   });
 
   it('the table has the GM/T 0016 appendix A values (GmSSL skf.h), each name once', () => {
