@@ -60,6 +60,7 @@ export class ConsentBroker {
         cleanup();
         reject(new SealError('ERR_TIMEOUT'));
       }, this.userTimeoutMs);
+      timer.unref();
       target.signal.addEventListener('abort', onAbort, { once: true });
       this.pending.set(key, {
         stage,

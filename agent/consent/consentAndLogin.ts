@@ -66,12 +66,11 @@ export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = fals
         await o.audit.append({ origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
         if (typeof error.details['retriesLeft'] === 'number') retriesLeft = error.details['retriesLeft'];
         lastError = error.code;
+        pin = undefined; // drop the wrong PIN; the next round asks again
         continue;
       }
       await o.audit.append({ origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
       throw error;
-    } finally {
-      pin = undefined;
     }
   }
   throw new SealError('ERR_USER_CANCELLED');

@@ -57,7 +57,7 @@ export function drawSealPng(size = 160, variant: 'official' | 'legal' | 'persona
     raw[y * (size * 4 + 1)] = 0;
     for (let x = 0; x < size; x++) {
       const d = Math.hypot(x - c, y - c);
-      let on = false;
+      let on: boolean;
       if (variant === 'personal') {
         on = Math.abs(x - c) <= outer && Math.abs(y - c) <= outer && (Math.abs(x - c) >= outer - size * 0.06 || Math.abs(y - c) >= outer - size * 0.06);
         on ||= Math.abs(x - c) < size * 0.05 || Math.abs(y - c) < size * 0.05 ? Math.abs(x - c) < outer * 0.6 && Math.abs(y - c) < outer * 0.6 : false;

@@ -41,46 +41,42 @@ export const sealSignBatch: Handler = async (scope, services) => {
         },
         services.policy.batch.cachePin,
       );
-      let pin = cachedPin;
+      const pin = cachedPin;
       const results: Record<string, unknown>[] = [];
       let stopped: ReturnType<typeof serializeError> | undefined;
-      try {
-        for (let i = 0; i < items.length; i++) {
-          const item = items[i] as SignItemParams;
-          const itemId = item.itemId ?? String(i);
-          const hashed = hashes[i] as { alg: 'SM3' | 'SHA-256'; hash: Uint8Array };
-          if (scope.signal.aborted) {
-            stopped = serializeError(scope.signal.reason);
-            break;
-          }
-          const time = new Date();
-          let made: { der: Uint8Array } | undefined;
-          try {
-            made = await signSealItem({ session, sealDer: entry.der, signer, dataHash: hashed.hash, propertyInfo: item.propertyInfo, time });
-          } catch (error) {
-            // A back end that logs out between signatures: log in again with the batch-cached PIN.
-            if (error instanceof SealError && error.code === 'ERR_TOKEN_LOGIN_REQUIRED' && pin !== undefined) {
-              await session.login(pin);
-              made = await signSealItem({ session, sealDer: entry.der, signer, dataHash: hashed.hash, propertyInfo: item.propertyInfo, time });
-            } else {
-              const wire = serializeError(isTokenGone(error) ? new SealError('ERR_TOKEN_REMOVED') : error);
-              await services.audit.append({ origin: scope.auditOrigin, method: 'seal.signBatch.item', result: 'error', requestId: scope.requestId, sealId: entry.id, errorCode: wire.code, documentDigest: Buffer.from(hashed.hash).toString('hex'), extra: { index: i, itemId } });
-              results.push({ itemId, ok: false, error: wire });
-              scope.progress('item', { index: i, itemId, ok: false, error: wire });
-              if (isTokenGone(error)) {
-                stopped = wire;
-                break;
-              }
-              continue;
-            }
-          }
-          await services.audit.append({ origin: scope.auditOrigin, method: 'seal.signBatch.item', result: 'ok', requestId: scope.requestId, sealId: entry.id, certSerial: signer.cert.serialNumberHex, documentDigest: Buffer.from(hashed.hash).toString('hex'), extra: { index: i, itemId } });
-          const result = { itemId, ok: true, signature: Buffer.from(made.der).toString('base64'), dataHash: { alg: hashed.alg, value: Buffer.from(hashed.hash).toString('base64') }, signedAt: time.toISOString() };
-          results.push(result);
-          scope.progress('item', { index: i, total: items.length, ...result });
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as SignItemParams;
+        const itemId = item.itemId ?? String(i);
+        const hashed = hashes[i] as { alg: 'SM3' | 'SHA-256'; hash: Uint8Array };
+        if (scope.signal.aborted) {
+          stopped = serializeError(scope.signal.reason);
+          break;
         }
-      } finally {
-        pin = undefined;
+        const time = new Date();
+        let made: { der: Uint8Array } | undefined;
+        try {
+          made = await signSealItem({ session, sealDer: entry.der, signer, dataHash: hashed.hash, propertyInfo: item.propertyInfo, time });
+        } catch (error) {
+          // A back end that logs out between signatures: log in again with the batch-cached PIN.
+          if (error instanceof SealError && error.code === 'ERR_TOKEN_LOGIN_REQUIRED' && pin !== undefined) {
+            await session.login(pin);
+            made = await signSealItem({ session, sealDer: entry.der, signer, dataHash: hashed.hash, propertyInfo: item.propertyInfo, time });
+          } else {
+            const wire = serializeError(isTokenGone(error) ? new SealError('ERR_TOKEN_REMOVED') : error);
+            await services.audit.append({ origin: scope.auditOrigin, method: 'seal.signBatch.item', result: 'error', requestId: scope.requestId, sealId: entry.id, errorCode: wire.code, documentDigest: Buffer.from(hashed.hash).toString('hex'), extra: { index: i, itemId } });
+            results.push({ itemId, ok: false, error: wire });
+            scope.progress('item', { index: i, itemId, ok: false, error: wire });
+            if (isTokenGone(error)) {
+              stopped = wire;
+              break;
+            }
+            continue;
+          }
+        }
+        await services.audit.append({ origin: scope.auditOrigin, method: 'seal.signBatch.item', result: 'ok', requestId: scope.requestId, sealId: entry.id, certSerial: signer.cert.serialNumberHex, documentDigest: Buffer.from(hashed.hash).toString('hex'), extra: { index: i, itemId } });
+        const result = { itemId, ok: true, signature: Buffer.from(made.der).toString('base64'), dataHash: { alg: hashed.alg, value: Buffer.from(hashed.hash).toString('base64') }, signedAt: time.toISOString() };
+        results.push(result);
+        scope.progress('item', { index: i, total: items.length, ...result });
       }
       for (let i = results.length; i < items.length; i++) {
         results.push({ itemId: items[i]?.itemId ?? String(i), ok: false, attempted: false, ...(stopped && { error: stopped }) });

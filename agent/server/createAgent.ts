@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../shared/policy/Policy.js';
+import { SealError } from '../../shared/errors/index.js';
 import { parseCertificates, parseCrl, type Certificate, type Crl } from '../../shared/x509/index.js';
 import { AuditLog } from '../audit/AuditLog.js';
 import { ConsentBroker } from '../consent/ConsentBroker.js';
@@ -83,6 +84,7 @@ export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> 
     tokens,
     close: async () => {
       watcher.stop();
+      dispatcher.abortAll(new SealError('ERR_AGENT_UNAVAILABLE', { reason: 'the agent is stopping' }));
       await server.close();
       await audit.append({ origin: 'agent', method: 'agent.stop', result: 'ok' }).catch(() => undefined);
       await audit.close();

@@ -119,7 +119,7 @@ export const METHODS = {
       properties: {
         proof: { type: 'string', maxLength: 44, minLength: 44, pattern: /^[A-Za-z0-9+/]{43}=$/ },
         /** Shown in `eseal pair --list`, e.g. `Chrome 147 on 财政局-PC01`. */
-        label: { type: 'string', maxLength: 64, pattern: /^[^\x00-\x1f]*$/ },
+        label: { type: 'string', maxLength: 64, pattern: /^\P{Cc}*$/u },
       },
     },
   },

@@ -160,10 +160,13 @@ export class TestClient {
   nonceA = new Uint8Array(0);
   instanceId = '';
   private seq = 0;
+  /** Ids of our own consent.reply requests: their acknowledgements are not interesting. */
+  private readonly acks = new Set<string>();
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       const f = JSON.parse(data.toString('utf8')) as Frame;
+      if (f['kind'] === 'res' && typeof f['id'] === 'string' && this.acks.delete(f['id']) && f['ok'] === true) return;
       const i = this.waiters.findIndex((w) => w.pred(f));
       if (i >= 0) {
         const [w] = this.waiters.splice(i, 1);
@@ -260,10 +263,14 @@ export class TestClient {
       if (f['stage'] === 'awaiting_consent') {
         const approved = o.consent.approve ?? true;
         const pin = o.consent.pinWithConsent ? pins.shift() : undefined;
-        this.send({ v: 1, kind: 'req', id: `${id}-c${++this.seq}`, method: 'consent.reply', params: { requestId: id, approved, ...(pin !== undefined && { pin }) } });
+        const replyId = `${id}-c${++this.seq}`;
+        this.acks.add(replyId);
+        this.send({ v: 1, kind: 'req', id: replyId, method: 'consent.reply', params: { requestId: id, approved, ...(pin !== undefined && { pin }) } });
       } else if (f['stage'] === 'awaiting_pin') {
         const pin = pins.shift();
-        this.send({ v: 1, kind: 'req', id: `${id}-p${++this.seq}`, method: 'consent.reply', params: { requestId: id, approved: pin !== undefined, ...(pin !== undefined && { pin }) } });
+        const replyId = `${id}-p${++this.seq}`;
+        this.acks.add(replyId);
+        this.send({ v: 1, kind: 'req', id: replyId, method: 'consent.reply', params: { requestId: id, approved: pin !== undefined, ...(pin !== undefined && { pin }) } });
       }
     }
   }

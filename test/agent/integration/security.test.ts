@@ -3,7 +3,7 @@
 // mutual authentication, hostile frames, and a squatting fake agent.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { SealError } from '../../../shared/errors/index.js';
 import { MAX_FRAME_BYTES } from '../../../shared/protocol/index.js';
 import { cli, freePort, openPairingCode, pairedClient, startAgent, TestClient, type StartedAgent } from './harness.js';
