@@ -2,7 +2,7 @@
 /**
  * @module
  * Galois/Counter Mode (NIST SP 800-38D) over any 128-bit block cipher. Internal: `sm4.ts` exposes
- * SM4-GCM (RFC 8998 §3.1 / GB/T 36624); the tests drive this same code with AES to compare it with
+ * SM4-GCM (RFC 8998); the tests drive this same code with AES to compare it with
  * Node's `aes-128-gcm`, because neither OpenSSL 3.0 nor Node offers SM4-GCM to compare against.
  *
  * Design rationale: GHASH is the plain bit-serial multiplication over four 32-bit words. It is slow

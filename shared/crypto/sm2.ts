@@ -2,7 +2,7 @@
 /**
  * @module
  * SM2 digital signatures (GB/T 32918.2-2016, GM/T 0003.2-2012) with the user-identity hash Z
- * (GM/T 0009-2012 §5.4.4 / GB/T 35276), on the recommended curve (GB/T 32918.5-2017).
+ * (GB/T 32918.2, GM/T 0009-2012), on the recommended curve (GB/T 32918.5-2017).
  *
  * Design rationale:
  * - **Always Z** (ARCHITECTURE decision 4): `sm2Sign`/`sm2Verify` hash `e = SM3(Z ‖ M)` with
@@ -31,10 +31,10 @@
  *   bytes are raw. A raw signature whose r happens to begin with a valid DER header for the whole
  *   64 bytes would be misread; the odds are about 2⁻⁴⁰ and such a signature can always be passed
  *   through `sm2SignatureToDer` first.
- * - Private keys must lie in [1, n−2] (GB/T 32918.1 §6.1: 1 + d must be invertible). Public keys
+ * - Private keys must lie in [1, n−2] (1 + d must be invertible mod n). Public keys
  *   are accepted as 65-byte `04 ‖ X ‖ Y`, 33-byte compressed, or 64-byte `X ‖ Y` (GM/T 0016 / SKF
  *   style). Because the cofactor is 1, any on-curve affine point has order n; `sm2ValidatePublicKey`
- *   still performs the explicit `n·P = O` check of GB/T 32918.1 §6.2, while the verification hot
+ *   still performs the explicit `n·P = O` check of the GB/T 32918.1 public-key validation, while the verification hot
  *   path relies on the cofactor argument.
  * - Derived data per private key (public key, `(1 + d)⁻¹`) is cached in a `WeakMap` keyed by the
  *   caller's key array and re-validated against a copy of its bytes, so repeated signing costs one
@@ -51,8 +51,11 @@ export { SM2_CURVE } from './sm2curve.js';
 
 const N = SM2_CURVE.n;
 
-/** The default user ID of GM/T 0009-2012 §10: the ASCII bytes of `1234567812345678`. */
+/** The default user ID of GM/T 0009-2012: the ASCII bytes of `1234567812345678`. */
 export const SM2_DEFAULT_USER_ID: Uint8Array = Uint8Array.from([0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38]);
+
+// Private copy used internally: a caller mutating the exported array cannot change our default.
+const DEFAULT_ID = SM2_DEFAULT_USER_ID.slice();
 
 /** Signature encodings: DER `SEQUENCE { r, s }` or raw 64-byte `r ‖ s`. */
 export type Sm2SignatureFormat = 'der' | 'raw';
@@ -171,7 +174,7 @@ export function sm2DecompressPublicKey(publicKey: Uint8Array): Uint8Array {
 }
 
 /**
- * Full public-key validation (GB/T 32918.1 §6.2): decodable, coordinates in [0, p−1], on the curve,
+ * Full public-key validation (GB/T 32918.1): decodable, coordinates in [0, p−1], on the curve,
  * not the point at infinity, and of order n. Returns normally or throws `ERR_CRYPTO_POINT_INVALID`.
  */
 export function sm2ValidatePublicKey(publicKey: Uint8Array): void {
@@ -184,7 +187,7 @@ export function sm2ValidatePublicKey(publicKey: Uint8Array): void {
 const CURVE_BYTES = [SM2_CURVE.a, SM2_CURVE.b, SM2_CURVE.Gx, SM2_CURVE.Gy].map((v) => bigintToBytes(v, 32));
 
 function checkUserId(userId: unknown): Uint8Array {
-  if (userId === undefined) return SM2_DEFAULT_USER_ID;
+  if (userId === undefined) return DEFAULT_ID;
   assertBytes('userId', userId);
   if (userId.length > 8191) throw invalidInput('userId', 'longer than 8191 bytes (ENTL is a 16-bit bit length)');
   return userId;
@@ -206,8 +209,8 @@ function computeZ(pub: Affine, userId: Uint8Array): Uint8Array {
   return sm3(buf);
 }
 
-/** Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ Gx ‖ Gy ‖ xA ‖ yA) (GB/T 32918.2 §5.5). */
-export function sm2ComputeZ(publicKey: Uint8Array, userId: Uint8Array = SM2_DEFAULT_USER_ID): Uint8Array {
+/** Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ Gx ‖ Gy ‖ xA ‖ yA) (GB/T 32918.2). */
+export function sm2ComputeZ(publicKey: Uint8Array, userId?: Uint8Array): Uint8Array {
   return computeZ(decodePublicKey(publicKey), checkUserId(userId));
 }
 
@@ -219,7 +222,7 @@ function digestFor(pub: Affine, message: Uint8Array, userId: Uint8Array): Uint8A
   return sm3(buf);
 }
 
-/** e = SM3(Z ‖ M), the value that is actually signed (GB/T 32918.2 §6.1 steps A1–A2). */
+/** e = SM3(Z ‖ M), the value that is actually signed (GB/T 32918.2 signature steps A1–A2). */
 export function sm2Digest(publicKey: Uint8Array, message: Uint8Array, userId?: Uint8Array): Uint8Array {
   const pub = decodePublicKey(publicKey);
   assertBytes('message', message);
@@ -327,7 +330,7 @@ export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, opts?: Sm2S
   return signE(info, e, { format: opts?.format, k: opts?.k });
 }
 
-/** Signs a ready 32-byte e = SM3(Z ‖ M) (GB/T 32918.2 §6.1 steps A3–A7). */
+/** Signs a ready 32-byte e = SM3(Z ‖ M) (GB/T 32918.2 signature steps A3–A7). */
 export function sm2SignDigest(privateKey: Uint8Array, e: Uint8Array, opts?: Sm2SignDigestOptions): Uint8Array {
   const info = keyInfo(privateKey);
   assertBytes('e', e, 32);
@@ -346,7 +349,7 @@ function verifyE(pub: Affine, e: Uint8Array, signature: Uint8Array): boolean {
 }
 
 /**
- * Verifies an SM2 signature (DER or raw) over `message` with Z (GB/T 32918.2 §7.1).
+ * Verifies an SM2 signature (DER or raw) over `message` with Z (GB/T 32918.2 verification steps B1–B7).
  * @returns false for a well-formed signature that does not verify (including r or s outside [1, n−1])
  * @throws ERR_INPUT_INVALID, ERR_CRYPTO_POINT_INVALID (bad public key), ERR_CRYPTO_SIGNATURE_MALFORMED
  */

@@ -27,7 +27,7 @@
  */
 import { invert } from '@noble/curves/abstract/modular.js';
 
-/** SM2 recommended curve parameters (GB/T 32918.5-2017 §3; cross-checked with OpenSSL's built-in SM2 group). */
+/** SM2 recommended curve parameters (GB/T 32918.5-2017; cross-checked with OpenSSL's built-in SM2 group). */
 export const SM2_CURVE = Object.freeze({
   p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
   a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,

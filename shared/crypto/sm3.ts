@@ -45,7 +45,7 @@ const IV = new Int32Array([
   0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600 | 0, 0xa96f30bc | 0, 0x163138aa, 0xe38dee4d | 0, 0xb0fb0e4e | 0,
 ]);
 
-// Tj <<< (j mod 32), precomputed (GB/T 32905 §4.2 / §5.3.3).
+// Tj <<< (j mod 32), precomputed (GB/T 32905).
 const T = new Int32Array(64);
 for (let j = 0; j < 64; j++) {
   const t = j < 16 ? 0x79cc4519 : 0x7a879d8a;

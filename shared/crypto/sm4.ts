@@ -21,7 +21,7 @@ import { SealError } from '../errors/index.js';
 import { assertBytes, assertBytesMultiple } from './assert.js';
 import { gcmDecrypt, gcmEncrypt } from './gcm.js';
 
-// GB/T 32907-2016 §6.2 S-box.
+// GB/T 32907-2016 S-box.
 const SBOX = Uint8Array.from([
   0xd6, 0x90, 0xe9, 0xfe, 0xcc, 0xe1, 0x3d, 0xb7, 0x16, 0xb6, 0x14, 0xc2, 0x28, 0xfb, 0x2c, 0x05,
   0x2b, 0x67, 0x9a, 0x76, 0x2a, 0xbe, 0x04, 0xc3, 0xaa, 0x44, 0x13, 0x26, 0x49, 0x86, 0x06, 0x99,
@@ -86,7 +86,7 @@ function expandKey(key: Uint8Array, decrypt: boolean): Int32Array {
   let k2 = readU32(key, 8) ^ (FK[2] as number);
   let k3 = readU32(key, 12) ^ (FK[3] as number);
   for (let i = 0; i < 32; i++) {
-    // CK[i] bytes are (4i + j)·7 mod 256 (GB/T 32907 §7.3).
+    // CK[i] bytes are (4i + j)·7 mod 256 (GB/T 32907 key expansion).
     const ck = ((((28 * i) & 0xff) << 24) | (((28 * i + 7) & 0xff) << 16) | (((28 * i + 14) & 0xff) << 8) | ((28 * i + 21) & 0xff)) | 0;
     const next = k0 ^ tauPrime(k1 ^ k2 ^ k3 ^ ck);
     rk[decrypt ? 31 - i : i] = next;
