@@ -90,6 +90,9 @@ function pointInvalid(reason: string): SealError {
 
 /** Decodes and validates a public key in any accepted form. */
 function decodePublicKey(publicKey: Uint8Array, title = 'publicKey'): Affine {
+  assertBytes(title, publicKey);
+  // SEC 1's one-byte encoding of the point at infinity: a point, just not a usable key
+  if (publicKey.length === 1 && publicKey[0] === 0) throw pointInvalid('the point at infinity is not a public key');
   assertBytes(title, publicKey, 65, 33, 64);
   let x: bigint;
   let y: bigint;

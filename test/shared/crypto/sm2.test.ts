@@ -161,6 +161,8 @@ describe('SM2 hostile inputs', () => {
     const cases: [string, Uint8Array][] = [
       ['off curve', offCurve],
       ['(0,0) as infinity', concatBytes(Uint8Array.of(4), new Uint8Array(64))],
+      ['SEC 1 infinity (single 00 byte)', Uint8Array.of(0)],
+      ['64 zero bytes as infinity', new Uint8Array(64)],
       ['x = p', hexToBytes(`04${pHex}${bytesToHex(y)}`)],
       ['x = 2^256 - 1', hexToBytes(`04${'ff'.repeat(32)}${bytesToHex(y)}`)],
       ['y = p', hexToBytes(`04${bytesToHex(x)}${pHex}`)],
@@ -197,9 +199,10 @@ describe('SM2 hostile inputs', () => {
       expect(codeOf(() => sm2Sign(v as Uint8Array, msg))).toBe('ERR_INPUT_INVALID');
       expect(codeOf(() => sm2Sign(privateKey, v as Uint8Array))).toBe('ERR_INPUT_INVALID');
     }
-    for (const len of [0, 1, 32, 63, 66, 97]) {
+    for (const len of [0, 2, 32, 63, 66, 97]) {
       expect(codeOf(() => sm2Verify(new Uint8Array(len), msg, good))).toBe('ERR_INPUT_INVALID');
     }
+    expect(codeOf(() => sm2Verify(Uint8Array.of(1), msg, good))).toBe('ERR_INPUT_INVALID');
     for (const len of [0, 31, 33, 64]) expect(codeOf(() => sm2Sign(new Uint8Array(len), msg))).toBe('ERR_INPUT_INVALID');
     expect(codeOf(() => sm2SignDigest(privateKey, new Uint8Array(31)))).toBe('ERR_INPUT_INVALID');
     expect(codeOf(() => sm2VerifyDigest(publicKey, new Uint8Array(33), good))).toBe('ERR_INPUT_INVALID');
