@@ -5,8 +5,9 @@
  * Internal to `shared/crypto`: the public API is `sm2.ts`.
  *
  * Design rationale:
- * - Measured here, @noble/curves' generic Weierstrass code (complete projective formulas) does
- *   about 1,100 fixed-base multiplications/s and 300 verifications/s on this curve, short of our
+ * - Measured on the (shared, 2-core) development machine, @noble/curves' generic Weierstrass code
+ *   (complete projective formulas) did about 1,100 fixed-base multiplications/s and 300
+ *   verification-style double multiplications/s on this curve, short of our
  *   targets (sign ≥ 1,500/s, verify ≥ 400/s). The SM2 curve has a = −3, so Jacobian coordinates
  *   with the a = −3 doubling (3M+5S) and mixed affine additions (8M+3S) roughly halve the field
  *   work. Field elements stay native `bigint` (`(a*b) % p` is one V8 builtin call); modular inverses
@@ -21,7 +22,8 @@
  * - noble's Weierstrass point is the independent oracle for all of this in the tests
  *   (`test/shared/crypto/sm2curve.test.ts`).
  * - Side channels: JavaScript BigInt arithmetic is not constant-time, and the comb skips zero digits.
- *   The secret that enters point multiplication when signing is the per-signature nonce k. This
+ *   Secrets enter point multiplication as the per-signature nonce k and, once per key object, the
+ *   private key when its public key is derived. This
  *   code is the browser and development path; production keys sign inside USB tokens. Do not use it
  *   where an attacker can time many signatures with precision.
  */

@@ -8,7 +8,8 @@
  *   (one lookup per byte instead of an S-box lookup plus four rotations). Table lookups indexed by
  *   key-dependent bytes are a cache-timing channel in principle; in a browser extension and a
  *   local agent the attacker would need code running on the same machine, which already defeats
- *   the software token. The tables are computed at load time from the S-box, not pasted.
+ *   the software token. The T-tables are derived at load time from the S-box; the S-box itself is
+ *   the standard's table (checked by the GB/T 32907 vectors and against OpenSSL in the tests).
  * - Round keys are expanded once per call. Callers here encrypt small things (key files, session
  *   blobs), so there is no key-schedule cache to invalidate or leak.
  * - ECB is exposed only as the raw building block (no padding, length must be a multiple of 16).
