@@ -7,7 +7,7 @@
  */
 import { SealError } from '../../shared/errors/index.js';
 import type { Policy } from '../../shared/policy/Policy.js';
-import type { AuditLog } from '../audit/AuditLog.js';
+import type { AuditEntry, AuditLog } from '../audit/AuditLog.js';
 import type { TokenSession } from '../token/TokenProvider.js';
 import type { ConsentBroker, ConsentTarget } from './ConsentBroker.js';
 
@@ -31,13 +31,13 @@ export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = fals
   if (o.policy.pin.entry === 'pinentry') throw new SealError('ERR_NOT_IMPLEMENTED', { feature: 'pin.entry = pinentry (GnuPG pinentry)' });
   if (o.policy.pin.entry === 'pinpad' || o.session.token.pinPad) {
     const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, pinPad: true });
-    await auditConsent(o, reply.approved);
+    auditConsent(o, reply.approved);
     if (!reply.approved) throw new SealError('ERR_USER_CANCELLED');
     await o.session.loginWithPinPad();
     return undefined;
   }
   const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, retriesLeft: o.session.token.pinRetriesLeft ?? null });
-  await auditConsent(o, reply.approved);
+  auditConsent(o, reply.approved);
   if (!reply.approved) throw new SealError('ERR_USER_CANCELLED');
   let pin = reply.pin;
   let lastError: string | undefined;
@@ -58,24 +58,33 @@ export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = fals
     }
     try {
       await o.session.login(pin);
-      await o.audit.append({ origin: o.origin, method: `${o.method}.login`, result: 'ok', requestId: o.target.requestId });
+      noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'ok', requestId: o.target.requestId });
       return cachePin ? pin : undefined;
     } catch (error) {
       if (!(error instanceof SealError)) throw error;
       if (error.code === 'ERR_TOKEN_PIN_INCORRECT' || error.code === 'ERR_TOKEN_PIN_INVALID') {
-        await o.audit.append({ origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
+        noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
         if (typeof error.details['retriesLeft'] === 'number') retriesLeft = error.details['retriesLeft'];
         lastError = error.code;
         pin = undefined; // drop the wrong PIN; the next round asks again
         continue;
       }
-      await o.audit.append({ origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
+      noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error.code, requestId: o.target.requestId });
       throw error;
     }
   }
   throw new SealError('ERR_USER_CANCELLED');
 }
 
-async function auditConsent(o: ConsentAndLoginOptions, approved: boolean): Promise<void> {
-  await o.audit.append({ origin: o.origin, method: `${o.method}.consent`, result: approved ? 'consented' : 'refused', requestId: o.target.requestId });
+/**
+ * Decision records are queued, not awaited: the audit log commits in order, so they reach the disk
+ * with (at the latest) the request's final record, which IS awaited before any result leaves; a
+ * failed write closes the log and fails that final append, hence the request.
+ */
+function noteAudit(o: ConsentAndLoginOptions, entry: AuditEntry): void {
+  o.audit.append(entry).catch(() => undefined);
+}
+
+function auditConsent(o: ConsentAndLoginOptions, approved: boolean): void {
+  noteAudit(o, { origin: o.origin, method: `${o.method}.consent`, result: approved ? 'consented' : 'refused', requestId: o.target.requestId });
 }

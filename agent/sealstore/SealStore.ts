@@ -62,6 +62,7 @@ interface Overrides {
 
 export class SealStore {
   private readonly decoded = new Map<string, DecodedSESeal>();
+  private readonly certs = new Map<string, Certificate>();
 
   constructor(private readonly stateDir: string) {}
 
@@ -116,7 +117,16 @@ export class SealStore {
     for (const c of await session.listCertificates()) {
       if (c.keyAlgorithm !== 'SM2') continue;
       const bound = list.kind === 'certs' ? list.certs.some((x) => equalBytesCt(x, c.der)) : list.kind === 'digests' ? matchCertDigest(c.der, list.digests) !== undefined : false;
-      if (bound) return { tokenCert: c, cert: parseCertificate(c.der) };
+      if (bound) {
+        const key = Buffer.from(c.der).toString('base64');
+        let cert = this.certs.get(key);
+        if (!cert) {
+          cert = parseCertificate(c.der);
+          if (this.certs.size > 256) this.certs.clear();
+          this.certs.set(key, cert);
+        }
+        return { tokenCert: c, cert };
+      }
     }
     return undefined;
   }
