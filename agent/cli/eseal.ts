@@ -2,9 +2,10 @@
 /** Entry point of the `eseal` command (package bin). */
 import { buildProgram } from './program.js';
 import { toSealError } from '../../shared/errors/index.js';
-import { useNativeSm3IfAvailable } from './nativeCrypto.js';
+import { useNativeSm3 } from '../crypto/nativeSm3.js';
 
-useNativeSm3IfAvailable();
+// The agent hashes whole documents: use OpenSSL's SM3 (the pure path stays as fallback).
+useNativeSm3();
 buildProgram()
   .parseAsync(process.argv)
   .catch((error: unknown) => {
