@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SealError } from '../../../shared/errors/index.js';
-import { MAX_FRAME_BYTES } from '../../../shared/protocol/index.js';
+import { MAX_FRAME_BYTES, MAX_INFLIGHT_PER_CONNECTION } from '../../../shared/protocol/index.js';
 import { cli, freePort, openPairingCode, pairedClient, startAgent, TestClient, type StartedAgent } from './harness.js';
 
 let agent: StartedAgent;
@@ -120,6 +120,28 @@ describe('hostile frames after authentication', () => {
     await again.authenticate(keyId, key);
     expect(await again.roundTrip(req('z', 'status'))).toMatchObject({ id: 'z', ok: true });
     again.close();
+  });
+});
+
+describe('limits', () => {
+  it('refuses more than the in-flight cap on one connection with ERR_PROTOCOL_BUSY, then cancels cleanly', async () => {
+    const c = await TestClient.connect(agent.port);
+    await c.authenticate(keyId, key);
+    const item = { digest: { alg: 'SM3', value: Buffer.alloc(32, 1).toString('base64') }, propertyInfo: 'x', display: { title: 't' } };
+    const finals = Array.from({ length: MAX_INFLIGHT_PER_CONNECTION }, (_, i) => {
+      const done = c.next((f) => f['id'] === `busy-${i}` && f['kind'] === 'res', 30_000);
+      c.send(req(`busy-${i}`, 'seal.sign', { sealId: 'dev-official', item }, { ctx: { origin: 'http://localhost:8080' } }));
+      return done;
+    });
+    const busy = c.next((f) => f['id'] === 'one-too-many');
+    c.send(req('one-too-many', 'status'));
+    expect(await busy).toMatchObject({ id: 'one-too-many', error: { code: 'ERR_PROTOCOL_BUSY' } });
+    for (let i = 0; i < MAX_INFLIGHT_PER_CONNECTION; i++) c.send(req(`cancel-${i}`, 'cancel', { requestId: `busy-${i}` }));
+    for (const f of await Promise.all(finals)) expect(f).toMatchObject({ ok: false, error: { code: 'ERR_USER_CANCELLED' } });
+    const after = c.next((f) => f['id'] === 'after');
+    c.send(req('after', 'status'));
+    expect(await after).toMatchObject({ id: 'after', ok: true });
+    c.close();
   });
 });
 
