@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// PIN change through the protocol, token insert/remove events, and the CLI talking to the running agent.
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, DEV_PIN, digestItem, pairedClient, PORTAL, startAgent, TestClient, type StartedAgent } from './harness.js';
+
+let agent: StartedAgent;
+let client: TestClient;
+
+beforeAll(async () => {
+  agent = await startAgent();
+  client = (await pairedClient(agent)).client;
+});
+
+afterAll(async () => {
+  client.close();
+  await agent.stop();
+});
+
+async function changePin(oldPin: string, newPin: string, wrongFirst = false): Promise<Record<string, unknown>> {
+  const id = `pin-${oldPin}-${newPin}`;
+  client.send({ v: 1, kind: 'req', id, method: 'pin.change', params: {} });
+  let first = true;
+  for (;;) {
+    const f = await client.next((x) => x['id'] === id);
+    if (f['kind'] === 'res') return f;
+    expect(f).toMatchObject({ stage: 'awaiting_pin', data: { change: true } });
+    const pin = wrongFirst && first ? '000000' : oldPin;
+    first = false;
+    client.send({ v: 1, kind: 'req', id: `${id}-r${Math.random().toString(36).slice(2, 8)}`, method: 'consent.reply', params: { requestId: id, approved: true, pin, newPin } });
+  }
+}
+
+describe('pin.change', () => {
+  it('changes the PIN through awaiting_pin (wrong old PIN asked again), the new PIN signs, and it changes back', async () => {
+    expect(await changePin(DEV_PIN, '24681357', true)).toMatchObject({ ok: true, result: { changed: true } });
+    const withNew = await client.request('seal.sign', { sealId: 'dev-official', item: digestItem(1) }, { ctx: { origin: PORTAL }, consent: { pins: ['24681357'], pinWithConsent: true } });
+    expect(withNew.res).toMatchObject({ ok: true });
+    expect(await changePin('24681357', DEV_PIN)).toMatchObject({ ok: true });
+  });
+
+  it('is refused for a portal', async () => {
+    const { res, progress } = await client.request('pin.change', {}, { ctx: { origin: PORTAL } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'ERR_POLICY_DENIED' } });
+    expect(progress).toEqual([]);
+  });
+});
+
+describe('token events and the command line', () => {
+  it('tells authenticated clients when the key is removed and inserted', async () => {
+    const token = join(agent.stateDir, 'dev', 'soft-token.json');
+    const removed = client.next((f) => f['kind'] === 'evt' && f['event'] === 'token.changed', 10_000);
+    renameSync(token, `${token}.out`);
+    expect(await removed).toMatchObject({ data: { type: 'removed', present: false } });
+    const { res } = await client.request('seal.sign', { sealId: 'dev-official', item: digestItem(2) }, { ctx: { origin: PORTAL } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'ERR_TOKEN_NOT_PRESENT' } });
+    const inserted = client.next((f) => f['kind'] === 'evt' && f['event'] === 'token.changed', 10_000);
+    renameSync(`${token}.out`, token);
+    expect(await inserted).toMatchObject({ data: { type: 'inserted', present: true } });
+  });
+
+  it('eseal status and eseal token list report the running agent and the dev token', () => {
+    const status = JSON.parse(cli(['status', '--json', '--port', String(agent.port), '--state-dir', agent.stateDir])) as Record<string, unknown>;
+    expect(status).toMatchObject({ development: true, tokens: [{ backend: 'soft', developmentOnly: true }] });
+    const tokens = JSON.parse(cli(['token', 'list', '--json', '--state-dir', agent.stateDir])) as unknown[];
+    expect(tokens).toMatchObject([{ serial: 'DEV0000000000001', developmentOnly: true }]);
+  });
+});
