@@ -3,7 +3,7 @@
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, DEV_PIN, digestItem, pairedClient, PORTAL, startAgent, TestClient, type StartedAgent } from './harness.js';
+import { cli, DEV_PIN, digestItem, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
 
 let agent: StartedAgent;
 let client: TestClient;
