@@ -31,7 +31,12 @@ interface CacheEntry {
   expires: number;
 }
 
-const MAX_CACHE_ENTRIES = 10_000;
+/**
+ * Result cache bound: beyond it the oldest finished entries are dropped first (a retry older than
+ * that is executed again, as after the TTL); only when every entry is still running is a new request
+ * refused with ERR_PROTOCOL_BUSY.
+ */
+const MAX_CACHE_ENTRIES = 2048;
 
 export class Dispatcher {
   private readonly entries = new Map<string, CacheEntry>();
@@ -54,7 +59,7 @@ export class Dispatcher {
       return;
     }
     if (peer.inflight.size >= MAX_INFLIGHT_PER_CONNECTION) return peer.send(failure(frame.id, new SealError('ERR_PROTOCOL_BUSY')));
-    if (this.entries.size >= MAX_CACHE_ENTRIES) return peer.send(failure(frame.id, new SealError('ERR_PROTOCOL_BUSY')));
+    if (this.entries.size >= MAX_CACHE_ENTRIES && !this.evictOne()) return peer.send(failure(frame.id, new SealError('ERR_PROTOCOL_BUSY')));
     const entry: CacheEntry = { fingerprint, peers: new Set([peer]), controller: new AbortController(), expires: Number.POSITIVE_INFINITY };
     this.entries.set(key, entry);
     peer.inflight.add(frame.id);
@@ -167,6 +172,17 @@ export class Dispatcher {
   }
 
   private lastSweep = 0;
+
+  /** Drops the oldest finished entry (Map order = insertion order); false if all are running. */
+  private evictOne(): boolean {
+    for (const [key, entry] of this.entries) {
+      if (entry.done) {
+        this.entries.delete(key);
+        return true;
+      }
+    }
+    return false;
+  }
 
   private sweep(): void {
     const now = Date.now();
