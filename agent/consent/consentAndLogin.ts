@@ -6,10 +6,12 @@
  * by another `awaiting_pin` carrying `retriesLeft` and the previous error code.
  */
 import { SealError } from '../../shared/errors/index.js';
+import { DEFAULT_USER_TIMEOUT_MS } from '../../shared/protocol/index.js';
 import type { Policy } from '../../shared/policy/Policy.js';
 import type { AuditEntry, AuditLog } from '../audit/AuditLog.js';
 import type { TokenSession } from '../token/TokenProvider.js';
 import type { ConsentBroker, ConsentTarget } from './ConsentBroker.js';
+import { askPinentry } from './pinentry.js';
 
 /** Upper bound on PIN prompts in one request (format errors do not count against the token). */
 const MAX_PROMPTS = 12;
@@ -28,7 +30,7 @@ export interface ConsentAndLoginOptions {
 
 /** Asks consent, then logs in; returns the PIN only when the batch policy allows caching it. */
 export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = false): Promise<string | undefined> {
-  if (o.policy.pin.entry === 'pinentry') throw new SealError('ERR_NOT_IMPLEMENTED', { feature: 'pin.entry = pinentry (GnuPG pinentry)' });
+  if (o.policy.pin.entry === 'pinentry') return pinentryLogin(o);
   if (o.policy.pin.entry === 'pinpad' || o.session.token.pinPad) {
     const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, pinPad: true });
     auditConsent(o, reply.approved);
@@ -87,4 +89,60 @@ function noteAudit(o: ConsentAndLoginOptions, entry: AuditEntry): void {
 
 function auditConsent(o: ConsentAndLoginOptions, approved: boolean): void {
   noteAudit(o, { origin: o.origin, method: `${o.method}.consent`, result: approved ? 'consented' : 'refused', requestId: o.target.requestId });
+}
+
+/** What the pinentry window says: who asks, with which seal, for which document and fingerprint. */
+function pinentryDescription(consent: Record<string, unknown>, retriesLeft: number | undefined): string {
+  const seal = consent['seal'] as { name?: string } | undefined;
+  const doc = consent['document'] as { title?: string } | undefined;
+  const fp = consent['fingerprint'] as { short?: string } | undefined;
+  const origin = typeof consent['origin'] === 'string' ? consent['origin'] : 'ESeal';
+  const portal = typeof consent['portalName'] === 'string' ? `${consent['portalName']} ` : '';
+  const items = typeof consent['items'] === 'number' && consent['items'] > 1 ? `（共 ${consent['items']} 份 / ${consent['items']} items）` : '';
+  return [
+    `${portal}${origin} 请求签章 / requests a seal`,
+    ...(seal?.name ? [`印章 / seal: ${seal.name}`] : []),
+    ...(doc?.title ? [`文档 / document: ${doc.title}${items}`] : items ? [items] : []),
+    ...(fp?.short ? [`SM3: ${fp.short}`] : []),
+    ...(retriesLeft !== undefined ? [`剩余次数 / attempts left: ${retriesLeft}`] : []),
+  ].join('\n');
+}
+
+/**
+ * `pin.entry: "pinentry"`: consent still comes from the extension's window, but the PIN is asked by
+ * the native pinentry program; a PIN sent in `consent.reply` is ignored.
+ */
+async function pinentryLogin(o: ConsentAndLoginOptions): Promise<undefined> {
+  const program = o.policy.pin.pinentryProgram;
+  if (program === undefined) throw new SealError('ERR_POLICY_INVALID', { field: 'pin.pinentryProgram', reason: 'is required when pin.entry is pinentry' });
+  const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, pinEntry: 'pinentry' });
+  auditConsent(o, reply.approved);
+  if (!reply.approved) throw new SealError('ERR_USER_CANCELLED');
+  let retriesLeft = o.session.token.pinRetriesLeft;
+  let error: string | undefined;
+  for (let prompt = 0; prompt < MAX_PROMPTS; prompt++) {
+    o.target.progress('awaiting_pin', { pinEntry: 'pinentry', retriesLeft: retriesLeft ?? null, ...(error !== undefined && { error }) });
+    const pin = await askPinentry({
+      program,
+      title: 'ESeal 电子签章 / electronic seal',
+      description: pinentryDescription(o.consent, retriesLeft),
+      prompt: 'USB KEY PIN:',
+      ...(error !== undefined && { error: retriesLeft !== undefined ? `PIN 错误，还可尝试 ${retriesLeft} 次 / wrong PIN, ${retriesLeft} attempts left` : 'PIN 错误 / wrong PIN' }),
+      timeoutMs: DEFAULT_USER_TIMEOUT_MS,
+      signal: o.target.signal,
+    });
+    if (pin === undefined) throw new SealError('ERR_USER_CANCELLED');
+    try {
+      await o.session.login(pin);
+      noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'ok', requestId: o.target.requestId, extra: { entry: 'pinentry' } });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof SealError)) throw e;
+      noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: e.code, requestId: o.target.requestId, extra: { entry: 'pinentry' } });
+      if (e.code !== 'ERR_TOKEN_PIN_INCORRECT' && e.code !== 'ERR_TOKEN_PIN_INVALID') throw e;
+      if (typeof e.details['retriesLeft'] === 'number') retriesLeft = e.details['retriesLeft'];
+      error = e.code;
+    }
+  }
+  throw new SealError('ERR_USER_CANCELLED');
 }
