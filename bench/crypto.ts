@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module
- * Benchmark section `crypto`: SM2 sign/verify and SM3 throughput of `shared/crypto` (pure
- * TypeScript, the browser path) and of the agent's native SM3 back end, with the references
+ * Benchmark section `crypto`: SM2 sign/verify and SM3 throughput of `shared/crypto` (the browser
+ * path: `pureTs` is `sm3Pure` with its WebAssembly compression, `pureTsNoWasm` the TypeScript
+ * fallback alone) and of the agent's native SM3 back end, with the references
  * measured in the same run: sm-crypto (the design's original library), Node's `createHash('sm3')`,
  * and `openssl speed` (absent OpenSSL is tolerated and reported as null).
  *
@@ -21,7 +22,7 @@ import { nodeSm3Backend } from '../agent/crypto/nativeSm3.js';
 import { bytesToHex } from '../shared/crypto/bytes.js';
 import { sm2GenerateKeyPair, sm2Sign, sm2Verify } from '../shared/crypto/sm2.js';
 import { clearKeyCache, precomputeBase } from '../shared/crypto/sm2curve.js';
-import { registerSm3Backend, sm3, sm3Pure } from '../shared/crypto/sm3.js';
+import { registerSm3Backend, setSm3WasmEnabled, sm3, sm3Pure, sm3WasmActive } from '../shared/crypto/sm3.js';
 
 const run = promisify(execFile);
 
@@ -140,7 +141,17 @@ export async function benchCrypto(): Promise<Record<string, unknown>> {
 
   // ── SM3 ──
   const data = new Uint8Array(16 * 1024 * 1024).map((_, i) => (i * 131) & 0xff);
+  // the browser path as shipped: wasm compression when the engine has it …
+  const sm3Wasm = sm3WasmActive();
   const sm3PureMBps = mbPerSec((d) => sm3Pure(d), data);
+  // … and the TypeScript fallback (no WebAssembly, or instantiation refused)
+  let sm3NoWasmMBps: number;
+  setSm3WasmEnabled(false);
+  try {
+    sm3NoWasmMBps = mbPerSec((d) => sm3Pure(d), data);
+  } finally {
+    setSm3WasmEnabled(true);
+  }
   const nodeMBps = mbPerSec((d) => createHash('sm3').update(d).digest(), data);
   let sm3NativeMBps: number | null = null;
   const backend = nodeSm3Backend();
@@ -171,6 +182,8 @@ export async function benchCrypto(): Promise<Record<string, unknown>> {
     },
     sm3MBps: {
       pureTs: round(sm3PureMBps),
+      pureTsUsesWasm: sm3Wasm,
+      pureTsNoWasm: round(sm3NoWasmMBps),
       agentNativeBackend: round(sm3NativeMBps),
       nodeCreateHash: round(nodeMBps),
       openssl: round(ossl.sm3MBps),
@@ -188,6 +201,7 @@ export async function benchCrypto(): Promise<Record<string, unknown>> {
       signVsOpenssl: ratio(signPerSec, ossl.sm2SignPerSec),
       verifyVsOpenssl: ratio(verifyPerSec, ossl.sm2VerifyPerSec),
       sm3PureVsOpenssl: ratio(sm3PureMBps, ossl.sm3MBps),
+      sm3PureNoWasmVsOpenssl: ratio(sm3NoWasmMBps, ossl.sm3MBps),
       signVsSmCrypto: ratio(signPerSec, scSign),
       verifyVsSmCrypto: ratio(verifyPerSec, scVerify),
     },
