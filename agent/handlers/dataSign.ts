@@ -3,19 +3,21 @@ import { sm2Digest } from '../../shared/crypto/index.js';
 import { SealError } from '../../shared/errors/index.js';
 import { parseCertificate } from '../../shared/x509/index.js';
 import { consentAndLogin } from '../consent/consentAndLogin.js';
+import { buildSm2Cms } from '../signing/buildSm2Cms.js';
 import { dataHashOf } from '../signing/signSealItem.js';
 import type { SignItemParams } from './sealSign.js';
 import { fingerprint, portalName, requireAllowed, str, type Handler } from './types.js';
 
 /**
- * `data.sign`: a raw SM2 signature with Z (GM/T 0009, default ID) over data the agent receives,
- * format `sm2-raw` (DER SEQUENCE{r,s}). A digest cannot be used: e = SM3(Z ‖ M) needs M.
- * `sm2-cms` / `cms` (GM/T 0010 SignedData) are not implemented yet → ERR_NOT_IMPLEMENTED.
+ * `data.sign` over data the agent receives (a digest cannot be used: SM2 signs SM3(Z ‖ M)):
+ * - `sm2-raw`: SM2 with Z (GM/T 0009, default ID), DER SEQUENCE{r,s};
+ * - `sm2-cms`: GM/T 0010 SignedData, detached by default (`detached: false` embeds the data);
+ * - `cms` (RFC 5652 with ECDSA/RSA keys) is not implemented yet → ERR_NOT_IMPLEMENTED.
  */
 export const dataSign: Handler = async (scope, services) => {
   requireAllowed(services, scope, 'data.sign');
   const format = str(scope.params, 'format');
-  if (format !== 'sm2-raw') throw new SealError('ERR_NOT_IMPLEMENTED', { feature: `data.sign format ${String(format)} (GM/T 0010 SM2 CMS)` });
+  if (format !== 'sm2-raw' && format !== 'sm2-cms') throw new SealError('ERR_NOT_IMPLEMENTED', { feature: `data.sign format ${String(format)} (RFC 5652 CMS with ECDSA/RSA keys)` });
   const item = scope.params['item'] as SignItemParams;
   if (item.data === undefined) throw new SealError('ERR_INPUT_INVALID', { name: 'item.digest', reason: 'sm2-raw signs SM3(Z ‖ M) and needs the data itself' });
   const data = new Uint8Array(Buffer.from(item.data, 'base64'));
@@ -52,8 +54,14 @@ export const dataSign: Handler = async (scope, services) => {
         },
       });
       scope.progress('signing');
+      const alg = { sign: 'SM2', hash: 'SM3', userId: '1234567812345678' };
+      if (format === 'sm2-cms') {
+        const detached = scope.params['detached'] !== false;
+        const cms = await buildSm2Cms({ content: data, detached, cert, time: new Date(), signDigest: (e) => session.signDigest(certId, e) });
+        return { format: 'sm2-cms', detached, signature: Buffer.from(cms).toString('base64'), cert: Buffer.from(tokenCert.der).toString('base64'), alg };
+      }
       const signature = await session.signDigest(certId, sm2Digest(point, data));
-      return { format: 'sm2-raw', signature: Buffer.from(signature).toString('base64'), cert: Buffer.from(tokenCert.der).toString('base64'), alg: { sign: 'SM2', hash: 'SM3', userId: '1234567812345678' } };
+      return { format: 'sm2-raw', signature: Buffer.from(signature).toString('base64'), cert: Buffer.from(tokenCert.der).toString('base64'), alg };
     },
     scope.signal,
   );

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditLines, verifyAuditLog } from '../../../agent/audit/AuditLog.js';
 import { sm2Verify, sm3 } from '../../../shared/crypto/index.js';
 import { decodeSES_Signature, verifySesSignature } from '../../../shared/seal/index.js';
+import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
 import { parseCertificate } from '../../../shared/x509/index.js';
 import { loadTestPki, testPkiDir } from '../../support/testPki.js';
 import { DEV_PIN, digestItem, EXT_ORIGIN, pairedClient, PORTAL, startAgent, TestClient, type Frame, type StartedAgent } from './harness.js';
@@ -230,14 +231,26 @@ describe('seal.signBatch', () => {
 });
 
 describe('data.sign', () => {
-  it('signs data with SM2 (Z, default ID) and refuses CMS for now', async () => {
+  it('signs data with SM2 (Z, default ID) and as GM/T 0010 SignedData (detached and attached), verified by shared/cms', async () => {
     const data = Buffer.from('{"voucher":"2026-0001","amount":"12345.67"}');
     const { res } = await client.request('data.sign', { certId: 'cert-official', format: 'sm2-raw', item: { data: data.toString('base64'), propertyInfo: 'voucher.json', display: { title: '凭证数据' } } }, { ctx, consent: { pins: [DEV_PIN] } });
     expect(res).toMatchObject({ ok: true });
     const r = res['result'] as { signature: string; cert: string };
     const cert = parseCertificate(new Uint8Array(Buffer.from(r.cert, 'base64')));
     expect(sm2Verify(cert.publicKey.point ?? new Uint8Array(), new Uint8Array(data), new Uint8Array(Buffer.from(r.signature, 'base64')))).toBe(true);
-    const cms = await client.request('data.sign', { certId: 'cert-official', format: 'sm2-cms', item: { data: data.toString('base64'), propertyInfo: 'x', display: { title: 't' } } }, { ctx });
-    expect(cms.res).toMatchObject({ ok: false, error: { code: 'ERR_NOT_IMPLEMENTED' } });
+    const pki = await loadTestPki();
+    for (const detached of [true, false]) {
+      const cms = await client.request('data.sign', { certId: 'cert-official', format: 'sm2-cms', detached, item: { data: data.toString('base64'), propertyInfo: 'x', display: { title: 't' } } }, { ctx, consent: { pins: [DEV_PIN], pinWithConsent: true } });
+      expect(cms.res).toMatchObject({ ok: true, result: { format: 'sm2-cms', detached } });
+      const der = new Uint8Array(Buffer.from((cms.res['result'] as { signature: string }).signature, 'base64'));
+      const report = await verifyCmsSignedData(der, { ...(detached && { content: new Uint8Array(data) }), trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter] });
+      expect(report).toMatchObject({ indication: 'TOTAL_PASSED', format: expect.stringContaining('GM/T 0010') as string, detached, signedAttributes: true });
+      if (detached) {
+        const tampered = await verifyCmsSignedData(der, { content: new Uint8Array(Buffer.from('tampered')), trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter] });
+        expect(tampered.indication).toBe('TOTAL_FAILED');
+      }
+    }
+    const rfc = await client.request('data.sign', { certId: 'cert-official', format: 'cms', item: { data: data.toString('base64'), propertyInfo: 'x', display: { title: 't' } } }, { ctx });
+    expect(rfc.res).toMatchObject({ ok: false, error: { code: 'ERR_NOT_IMPLEMENTED' } });
   });
 });
