@@ -24,6 +24,7 @@ import { SealError } from '../../../shared/errors/index.js';
 import { bytesToHex, hexToBytes, sm2SignatureToDer, sm2SignatureToRaw, sm3 } from '../../../shared/crypto/index.js';
 import { bytesToBigint, encodeDerSignature, parseDerSignature } from '../../../shared/crypto/signatureDer.js';
 import { parseCertificate } from '../../../shared/x509/index.js';
+import type { SerialQueue } from '../SerialQueue.js';
 import type { KeyAlgorithm, TokenCertificate, TokenInfo, TokenSeal, TokenSession } from '../TokenProvider.js';
 import {
   CKA_APPLICATION, CKA_CERTIFICATE_TYPE, CKA_CLASS, CKA_EC_PARAMS, CKA_ID, CKA_KEY_TYPE, CKA_LABEL, CKA_MODULUS, CKA_MODULUS_BITS, CKA_VALUE,
@@ -45,19 +46,6 @@ const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 const ALL_SM2_KEY_TYPES: ReadonlySet<number> = new Set(VENDOR_PROFILES.flatMap((p) => p.sm2KeyTypes));
 
-/** One operation at a time per token: a promise chain. */
-export class TokenQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(fn: () => T | Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    return next;
-  }
-}
 
 /** CK_TOKEN_INFO → TokenInfo (strings trimmed, flags decoded). */
 export function toTokenInfo(raw: P11TokenInfo, libraryPath: string, developmentOnly: boolean): TokenInfo {
@@ -85,7 +73,7 @@ export interface SessionContext {
   readonly p11: PKCS11;
   readonly libraryPath: string;
   readonly slot: Handle;
-  readonly queue: TokenQueue;
+  readonly queue: SerialQueue;
   readonly profile: ProfileSelection;
   /** C_GetMechanismList of the token, when the module answered it. */
   readonly mechanisms: readonly number[] | undefined;

@@ -23,7 +23,8 @@ import type { TokenEvent, TokenInfo, TokenProvider } from '../TokenProvider.js';
 import { CKF_DONT_BLOCK, CKF_RW_SESSION, CKF_SERIAL_SESSION, CKF_TOKEN_INITIALIZED, CKR } from './constants.js';
 import { mapPkcs11Error, pkcs11ErrorOf } from './mapPkcs11Error.js';
 import { acquireModule, type Handle, type LoadedModule } from './pkcs11Module.js';
-import { Pkcs11Session, TokenQueue, toTokenInfo } from './Pkcs11Session.js';
+import { Pkcs11Session, toTokenInfo } from './Pkcs11Session.js';
+import { SerialQueue } from '../SerialQueue.js';
 import { selectProfile } from './vendorProfiles.js';
 
 export interface Pkcs11ProviderOptions {
@@ -51,7 +52,7 @@ const NO_TOKEN: ReadonlySet<number> = new Set([CKR.TOKEN_NOT_PRESENT, CKR.DEVICE
  * The per-token queues, process-wide: the token id includes the library path, and two providers on
  * the same module (they share the loaded library) must not run operations on one token at once.
  */
-const QUEUES = new Map<string, TokenQueue>();
+const QUEUES = new Map<string, SerialQueue>();
 
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -105,10 +106,10 @@ export class Pkcs11TokenProvider implements TokenProvider {
     return out;
   }
 
-  private queueFor(id: string): TokenQueue {
+  private queueFor(id: string): SerialQueue {
     let queue = QUEUES.get(id);
     if (!queue) {
-      queue = new TokenQueue();
+      queue = new SerialQueue();
       QUEUES.set(id, queue);
     }
     return queue;

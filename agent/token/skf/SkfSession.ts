@@ -15,7 +15,7 @@ import { SealError } from '../../../shared/errors/index.js';
 import { lastNameAttribute, parseCertificate } from '../../../shared/x509/index.js';
 import type { TokenCertificate, TokenInfo, TokenSeal, TokenSession } from '../TokenProvider.js';
 import { SAR, checkSar } from './mapSkfError.js';
-import type { SerialQueue } from './SerialQueue.js';
+import type { SerialQueue } from '../SerialQueue.js';
 import {
   CONTAINER_TYPE,
   USER_TYPE,

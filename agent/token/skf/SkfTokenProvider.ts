@@ -23,7 +23,7 @@ import { basename } from 'node:path';
 import { SealError } from '../../../shared/errors/index.js';
 import type { TokenEvent, TokenInfo, TokenProvider, TokenSession } from '../TokenProvider.js';
 import { SAR, checkSar } from './mapSkfError.js';
-import { SerialQueue } from './SerialQueue.js';
+import { SerialQueue } from '../SerialQueue.js';
 import { SkfSession } from './SkfSession.js';
 import {
   DEV_EVENT,
