@@ -19,7 +19,7 @@
  *   extension proof = HMAC-SM3(K, 'eseal-ext-v1' ‖ 0 ‖ nonceA ‖ nonceC ‖ origin) where origin is
  *   the Origin header of the WebSocket upgrade (what the agent saw, not what a page claims).
  */
-import { concatBytes, hmacSm3Parts, sm4GcmDecrypt, sm4GcmEncrypt, utf8Encode } from '../crypto/index.js';
+import { base64Decode, concatBytes, hmacSm3Parts, sm4GcmDecrypt, sm4GcmEncrypt, utf8Encode } from '../crypto/index.js';
 import { SealError } from '../errors/index.js';
 
 export const PAIRING_NONCE_BYTES = 32;
@@ -120,4 +120,26 @@ export function openPairedKey(keys: PairingKeys, iv: Uint8Array, sealed: Uint8Ar
   } catch {
     throw new SealError('ERR_AGENT_IMPOSTOR');
   }
+}
+
+/**
+ * Extension side of every connection: checks the agent's `welcome` for the key we hold and returns
+ * agent nonce and instance id for our own proof. A welcome that says "not paired" is
+ * ERR_AGENT_NOT_PAIRED (re-pair with a code); one whose proof does not verify is ERR_AGENT_IMPOSTOR
+ * (something else holds the port: send it nothing).
+ */
+export function verifyWelcome(welcome: unknown, key: Uint8Array, nonceC: Uint8Array): { nonceA: Uint8Array; instanceId: string } {
+  const w = (welcome ?? {}) as Record<string, unknown>;
+  if (w['kind'] !== 'welcome' || typeof w['nonce'] !== 'string' || typeof w['instanceId'] !== 'string') throw new SealError('ERR_AGENT_IMPOSTOR');
+  if (w['paired'] === false) throw new SealError('ERR_AGENT_NOT_PAIRED');
+  let nonceA: Uint8Array;
+  let proof: Uint8Array;
+  try {
+    nonceA = base64Decode(w['nonce']);
+    proof = typeof w['proof'] === 'string' ? base64Decode(w['proof']) : new Uint8Array(0);
+  } catch {
+    throw new SealError('ERR_AGENT_IMPOSTOR');
+  }
+  if (nonceA.length !== PAIRING_NONCE_BYTES || !macEquals(agentProof(key, nonceC, nonceA, w['instanceId']), proof)) throw new SealError('ERR_AGENT_IMPOSTOR');
+  return { nonceA, instanceId: w['instanceId'] };
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { deserializeError, SealError } from '../../../shared/errors/index.js';
-import { agentProof, DEFAULT_AGENT_PORT, extensionProof, macEquals } from '../../../shared/protocol/index.js';
+import { deserializeError } from '../../../shared/errors/index.js';
+import { DEFAULT_AGENT_PORT, extensionProof, verifyWelcome } from '../../../shared/protocol/index.js';
 import { CLI_ORIGIN, PairingStore } from '../../pairing/PairingStore.js';
 import { defaultStateDir } from '../../paths/defaultPaths.js';
 import { loadPolicy } from '../../policy/loadPolicy.js';
@@ -20,9 +20,7 @@ export async function askAgent(port: number, stateDir: string, calls: readonly {
     const nonceC = new Uint8Array(randomBytes(32));
     client.send({ v: 1, kind: 'hello', versions: [1], keyId, nonce: Buffer.from(nonceC).toString('base64') });
     const welcome = await client.next();
-    if (welcome['kind'] !== 'welcome' || typeof welcome['nonce'] !== 'string' || typeof welcome['proof'] !== 'string' || typeof welcome['instanceId'] !== 'string') throw new SealError('ERR_AGENT_IMPOSTOR');
-    const nonceA = new Uint8Array(Buffer.from(welcome['nonce'], 'base64'));
-    if (nonceA.length !== 32 || !macEquals(agentProof(key, nonceC, nonceA, welcome['instanceId']), new Uint8Array(Buffer.from(welcome['proof'], 'base64')))) throw new SealError('ERR_AGENT_IMPOSTOR');
+    const { nonceA } = verifyWelcome(welcome, key, nonceC);
     client.send({ v: 1, kind: 'auth', proof: Buffer.from(extensionProof(key, nonceA, nonceC, CLI_ORIGIN)).toString('base64') });
     const authed = await client.next();
     if (authed['kind'] !== 'evt') throw deserializeError(authed['error']);

@@ -14,8 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { SealError, deserializeError } from '../../../shared/errors/index.js';
-import { agentProof, derivePairingKeys, extensionProof, macEquals, openPairedKey, pairingProof } from '../../../shared/protocol/index.js';
+import { deserializeError } from '../../../shared/errors/index.js';
+import { derivePairingKeys, extensionProof, openPairedKey, pairingProof, verifyWelcome } from '../../../shared/protocol/index.js';
 import { repoRoot } from '../../support/builtArtifacts.js';
 import { testPkiDir } from '../../support/testPki.js';
 
@@ -228,8 +228,7 @@ export class TestClient {
    */
   async authenticate(keyId: string, key: Uint8Array, origin = EXT_ORIGIN): Promise<Frame> {
     const welcome = await this.hello(keyId);
-    const proof = typeof welcome['proof'] === 'string' ? new Uint8Array(Buffer.from(welcome['proof'], 'base64')) : new Uint8Array(0);
-    if (this.nonceA.length !== 32 || !macEquals(agentProof(key, this.nonceC, this.nonceA, this.instanceId), proof)) throw new SealError('ERR_AGENT_IMPOSTOR');
+    verifyWelcome(welcome, key, this.nonceC); // ERR_AGENT_NOT_PAIRED / ERR_AGENT_IMPOSTOR
     const reply = await this.roundTrip({ v: 1, kind: 'auth', proof: Buffer.from(extensionProof(key, this.nonceA, this.nonceC, origin)).toString('base64') });
     if (reply['kind'] !== 'evt') throw deserializeError(reply['error']);
     return reply;

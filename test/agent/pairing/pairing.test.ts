@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newPairingCode, PAIRING_CODE_ATTEMPTS, PairingStore } from '../../../agent/pairing/PairingStore.js';
-import { agentProof, derivePairingKeys, extensionProof, hkdfSm3, macEquals, openPairedKey, pairingProof, sealPairedKey } from '../../../shared/protocol/index.js';
+import { agentProof, derivePairingKeys, extensionProof, hkdfSm3, macEquals, openPairedKey, pairingProof, sealPairedKey, verifyWelcome } from '../../../shared/protocol/index.js';
 
 const bytes = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -53,6 +53,31 @@ describe('HKDF-SM3 and the proofs', () => {
     for (const other of variants) expect(() => openPairedKey(other, iv, sealed, 'kid', 'inst')).toThrow(expect.objectContaining({ code: 'ERR_AGENT_IMPOSTOR' }) as Error);
     expect(() => openPairedKey(keys, iv, sealed, 'kid2', 'inst')).toThrow(expect.objectContaining({ code: 'ERR_AGENT_IMPOSTOR' }) as Error);
     expect(macEquals(pairingProof(keys, nA, nC), pairingProof(variants[0] as typeof keys, nA, nC))).toBe(false);
+  });
+});
+
+describe('verifyWelcome (the extension side of the agent proof)', () => {
+  it('accepts the real agent and names squatters and unpaired agents', () => {
+    const key = bytes(32);
+    const nC = bytes(32);
+    const nA = bytes(32);
+    const good = { kind: 'welcome', nonce: Buffer.from(nA).toString('base64'), instanceId: 'i1', paired: true, proof: Buffer.from(agentProof(key, nC, nA, 'i1')).toString('base64') };
+    expect(Buffer.from(verifyWelcome(good, key, nC).nonceA)).toEqual(Buffer.from(nA));
+    const code = (w: unknown) => {
+      try {
+        verifyWelcome(w, key, nC);
+        return 'accepted';
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    };
+    expect(code({ ...good, proof: Buffer.from(bytes(32)).toString('base64') })).toBe('ERR_AGENT_IMPOSTOR');
+    expect(code({ ...good, instanceId: 'i2' })).toBe('ERR_AGENT_IMPOSTOR');
+    expect(code({ ...good, proof: undefined })).toBe('ERR_AGENT_IMPOSTOR');
+    expect(code({ ...good, nonce: '!!' })).toBe('ERR_AGENT_IMPOSTOR');
+    expect(code({ ...good, paired: false })).toBe('ERR_AGENT_NOT_PAIRED');
+    expect(code(null)).toBe('ERR_AGENT_IMPOSTOR');
+    expect(code({ ...good, kind: 'res' })).toBe('ERR_AGENT_IMPOSTOR');
   });
 });
 
