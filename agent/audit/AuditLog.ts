@@ -23,7 +23,7 @@
  *   name mentions a PIN or password is refused.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SealError } from '../../shared/errors/index.js';
 
@@ -325,17 +325,4 @@ export function verifyAuditLog(directory: string): AuditVerification {
     return { ok: false, records: count, head: { seq: expectedSeq - 1, hash: prevHash }, problem: { line: count, file: HEAD, reason: 'the head file is missing', reasonZh: '头记录文件缺失' } };
   }
   return { ok: true, records: count, head: { seq: expectedSeq - 1, hash: prevHash } };
-}
-
-/** Writes a file atomically (temp + fsync + rename); used by export. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }

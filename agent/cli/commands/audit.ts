@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /** `eseal audit verify|export`: for administrators reading the tamper-evident usage record. */
 import type { Command } from 'commander';
-import { readAuditLines, verifyAuditLog, writeFileAtomic, type AuditRecord } from '../../audit/AuditLog.js';
+import { readAuditLines, verifyAuditLog, type AuditRecord } from '../../audit/AuditLog.js';
+import { writeFileAtomic } from '../../fs/writeFileAtomic.js';
 import { defaultAuditDir } from '../../paths/defaultPaths.js';
 import { SealError } from '../../../shared/errors/index.js';
 

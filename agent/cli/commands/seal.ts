@@ -17,10 +17,10 @@
  * 1 anything else (unreadable seal, wrong password, …). Errors print `错误 ERR_X: 中文 / English`.
  * Files are written atomically (temporary file in the target folder, then rename).
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command } from 'commander';
+import { writeFileAtomic } from '../../fs/writeFileAtomic.js';
 import { SealError, toSealError } from '../../../shared/errors/index.js';
 import { sm2Sign } from '../../../shared/crypto/sm2.js';
 import { parseCertificates, type Certificate } from '../../../shared/x509/index.js';
@@ -92,17 +92,6 @@ function readInput(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-/** Writes via a temporary file in the same folder and a rename, so readers never see half a file. */
-export function writeFileAtomic(path: string, data: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new SealError('ERR_FILE_WRITE_FAILED', { path }, { cause: e });
-  }
-}
 
 function parseDateOption(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
@@ -209,7 +198,7 @@ async function makeAction(o: MakeOptions, io: SealCommandIo): Promise<void> {
     makerCertDer: key.certificateDer,
     signSealInfo: (tbs) => sm2Sign(key.privateKey, tbs, { format: 'der' }),
   });
-  writeFileAtomic(out, made.der);
+  writeFileAtomic(out, made.der, 0o644);
   io.stdout(`已制作印章 Seal written: ${out} (${made.der.length} 字节 bytes, esID ${esID})\n`);
 }
 
@@ -287,7 +276,7 @@ function pictureAction(file: string, o: { out?: string }, io: SealCommandIo): vo
   const ext = pictureExtension(format);
   let out = o.out ?? join(dirname(file), `${basename(file, extname(file))}.${ext}`);
   if (extname(out) === '') out = `${out}.${ext}`;
-  writeFileAtomic(out, p.data);
+  writeFileAtomic(out, p.data, 0o644);
   io.stdout(`已导出印章图片 Picture written: ${out} (${p.type}, ${p.data.length} 字节 bytes)\n`);
 }
 

@@ -12,7 +12,8 @@
  * that is inherent to a software token and one more reason it is for development only.
  */
 import { randomBytes, scryptSync } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../../fs/writeFileAtomic.js';
 import { SealError } from '../../../shared/errors/index.js';
 import { sm2SignDigest } from '../../../shared/crypto/sm2.js';
 import { sm4GcmDecrypt, sm4GcmEncrypt } from '../../../shared/crypto/sm4.js';
@@ -80,15 +81,7 @@ function deriveKey(pin: string, kdf: KdfParams): Uint8Array {
 }
 
 function writeAtomically(path: string, file: SoftTokenFile): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(file, null, 2));
 }
 
 function seal(pin: string, keys: SealedKeys, kdfCost: number): Pick<SoftTokenFile, 'kdf' | 'iv' | 'sealed' | 'cipher'> {
