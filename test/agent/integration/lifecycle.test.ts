@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // PIN change through the protocol, token insert/remove events, and the CLI talking to the running agent.
-import { renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, DEV_PIN, digestItem, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
@@ -65,5 +65,17 @@ describe('token events and the command line', () => {
     expect(status).toMatchObject({ development: true, tokens: [{ backend: 'soft', developmentOnly: true }] });
     const tokens = JSON.parse(cli(['token', 'list', '--json', '--state-dir', agent.stateDir])) as unknown[];
     expect(tokens).toMatchObject([{ serial: 'DEV0000000000001', developmentOnly: true }]);
+  });
+});
+
+describe('audit failure', () => {
+  it('a failed audit write fails the request: no signature leaves the agent', async () => {
+    // Make the next append fail: the current log file becomes a directory (root ignores chmod).
+    const log = join(agent.stateDir, 'audit', 'audit.log');
+    renameSync(log, `${log}.saved`);
+    mkdirSync(log);
+    const { res } = await client.request('seal.sign', { sealId: 'dev-official', item: digestItem(3) }, { ctx: { origin: PORTAL }, consent: { pins: [DEV_PIN], pinWithConsent: true } });
+    expect(res).toMatchObject({ ok: false, error: { code: 'ERR_AUDIT_WRITE_FAILED' } });
+    expect(JSON.stringify(res)).not.toContain('signature');
   });
 });
