@@ -46,7 +46,8 @@ import { SealError } from '../errors/index.js';
 import { id_sha1, id_sha256, id_sm2_1, id_sm2_with_sm3, id_sm3 } from '../asn1/oids.js';
 import { parseDer, readTime, isUniversal, isContext, Tag, readOid, readOctetString, readSequence, type Asn1Element } from '../asn1/index.js';
 import { sm2Verify } from '../crypto/sm2.js';
-import { parseCertificate, summarizeCertificate, validateCertificatePath, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
+import { parseCertificate, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
+import { evaluateChain } from '../verify/chain.js';
 import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from '../verify/checks.js';
 import type { CertificateSummary, CheckResult, Indication, SealCode, SealSummary, SubIndication } from '../verify/VerificationReport.js';
 import { certDigest, equalBytesCt, matchCertDigest, type CertDigestAlgorithm } from './certDigest.js';
@@ -167,7 +168,10 @@ const ROLE = {
   signer: { zh: '签章人', en: 'signer' },
 } as const;
 
-/** Certificate path → check + verdict with the rules documented above. */
+/**
+ * Certificate path → check + verdict: the shared mapping of shared/verify/chain.ts (so seal, CMS and
+ * bare signatures read the same in one report), plus the seal code for an untrusted or invalid maker.
+ */
 async function evaluatePath(
   c: Collector,
   id: string,
@@ -177,50 +181,10 @@ async function evaluatePath(
   role: keyof typeof ROLE,
 ): Promise<CertificateSummary> {
   const r = ROLE[role];
-  let result;
-  try {
-    result = await validateCertificatePath(cert, {
-      trustAnchors: [...ctx.trustAnchors],
-      intermediates: [...(ctx.intermediates ?? [])],
-      crls: [...(ctx.crls ?? [])],
-      time,
-    });
-  } catch (e) {
-    const summary = summarizeCertificate(cert);
-    const reason = e instanceof Error ? e.message.slice(0, 200) : String(e);
-    c.add(check(id, 'failed', `${r.zh}证书链无法验证：${reason}`, `The ${r.en} certificate path could not be validated: ${reason}`), failed('CERTIFICATE_CHAIN_GENERAL_FAILURE'));
-    return summary;
-  }
-  const summary = summarizeCertificate(cert, result);
-  const details = { status: summary.status, time: time.toISOString(), reasons: summary.reasons.join(',') };
-  const makerCode: SealCode[] = role === 'maker' ? ['SEAL_MAKER_CERT_UNTRUSTED'] : [];
-  switch (summary.status) {
-    case 'VALID':
-      c.add(check(id, 'passed', `${r.zh}证书有效，证书链可信`, `The ${r.en} certificate is valid and chains to a trust anchor`, details));
-      break;
-    case 'UNKNOWN':
-      c.add(
-        check(id, 'warning', `未配置信任根，无法验证${r.zh}证书链`, `No trust anchors configured; the ${r.en} certificate path was not checked`, details),
-        indeterminate('NO_CERTIFICATE_CHAIN_FOUND'),
-      );
-      break;
-    case 'UNTRUSTED':
-      c.add(check(id, 'failed', `${r.zh}证书无法链接到受信任的根证书`, `The ${r.en} certificate does not chain to a trust anchor`, details), indeterminate('NO_CERTIFICATE_CHAIN_FOUND'), ...makerCode);
-      break;
-    case 'REVOKED':
-      c.add(check(id, 'failed', `${r.zh}证书已被吊销`, `The ${r.en} certificate is revoked`, details), failed('REVOKED'));
-      break;
-    case 'EXPIRED':
-      c.add(check(id, 'failed', `${r.zh}证书在 ${time.toISOString()} 已过期`, `The ${r.en} certificate had expired at ${time.toISOString()}`, details), failed('EXPIRED'));
-      break;
-    case 'NOT_YET_VALID':
-      c.add(check(id, 'failed', `${r.zh}证书在 ${time.toISOString()} 尚未生效`, `The ${r.en} certificate was not yet valid at ${time.toISOString()}`, details), failed('NOT_YET_VALID'));
-      break;
-    case 'INVALID':
-      c.add(check(id, 'failed', `${r.zh}证书链验证失败`, `The ${r.en} certificate path is invalid`, details), failed('CERTIFICATE_CHAIN_GENERAL_FAILURE'), ...makerCode);
-      break;
-  }
-  return summary;
+  const outcome = await evaluateChain(id, cert, ctx, time, r.zh, r.en);
+  const untrustedMaker = role === 'maker' && (outcome.summary.status === 'UNTRUSTED' || outcome.summary.status === 'INVALID');
+  c.add(outcome.check, outcome.verdict, ...(untrustedMaker ? (['SEAL_MAKER_CERT_UNTRUSTED'] as SealCode[]) : []));
+  return outcome.summary;
 }
 
 interface SealChecksOutcome {

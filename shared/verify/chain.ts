@@ -56,7 +56,7 @@ export async function evaluateChain(
   const details = { status: summary.status, time: time.toISOString(), reasons: summary.reasons.join(',') };
   switch (summary.status) {
     case 'VALID':
-      return { summary, verdict: PASSED, check: check(id, 'passed', `${roleZh}证书链有效`, `The ${role} certificate chains to a trust anchor`, details) };
+      return { summary, verdict: PASSED, check: check(id, 'passed', `${roleZh}证书有效，证书链可信`, `The ${role} certificate is valid and chains to a trust anchor`, details) };
     case 'REVOKED':
       return { summary, verdict: failed('REVOKED'), check: check(id, 'failed', `${roleZh}证书已被吊销`, `The ${role} certificate is revoked`, details) };
     case 'EXPIRED':
@@ -64,14 +64,14 @@ export async function evaluateChain(
     case 'NOT_YET_VALID':
       return { summary, verdict: failed('NOT_YET_VALID'), check: check(id, 'failed', `${roleZh}证书在 ${time.toISOString()} 尚未生效`, `The ${role} certificate was not yet valid at ${time.toISOString()}`, details) };
     case 'INVALID':
-      return { summary, verdict: failed('CERTIFICATE_CHAIN_GENERAL_FAILURE'), check: check(id, 'failed', `${roleZh}证书链无效`, `The ${role} certificate chain is invalid`, details) };
+      return { summary, verdict: failed('CERTIFICATE_CHAIN_GENERAL_FAILURE'), check: check(id, 'failed', `${roleZh}证书链验证失败`, `The ${role} certificate path is invalid`, details) };
     case 'UNTRUSTED':
       return { summary, verdict: indeterminate('NO_CERTIFICATE_CHAIN_FOUND'), check: check(id, 'failed', `${roleZh}证书无法链接到受信任的根证书`, `The ${role} certificate does not chain to a trust anchor`, details) };
     default:
       return {
         summary,
         verdict: indeterminate('NO_CERTIFICATE_CHAIN_FOUND'),
-        check: check(id, 'warning', `未配置受信任的根证书，无法判断${roleZh}证书是否可信`, `No trust anchors configured; the ${role} certificate's trust is unknown`, details),
+        check: check(id, 'warning', `未配置信任根，无法验证${roleZh}证书链`, `No trust anchors configured; the ${role} certificate path was not checked`, details),
       };
   }
 }
