@@ -27,6 +27,12 @@ export interface AgentServerOptions {
   readonly allowedOrigins: readonly string[];
   /** Listen on [::1] too (default true; skipped silently when the host has no IPv6 loopback). */
   readonly ipv6?: boolean;
+  /**
+   * Origins accepted besides `allowedOrigins`: Firefox gives every install a random
+   * `moz-extension://<uuid>` origin that an administrator cannot list in advance, so such an origin
+   * may connect while a pairing code is open, and afterwards once it holds a pairing.
+   */
+  readonly acceptOrigin?: (origin: string) => boolean;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -57,7 +63,7 @@ export class AgentServer {
       maxPayload: MAX_FRAME_BYTES,
       verifyClient: (info: { origin: string; req: IncomingMessage }, done: VerifyDone) => {
         if (!isLoopbackHost(info.req.headers.host, this.options.port)) return done(false, 403, 'ERR_AGENT_HOST_REJECTED', { 'x-eseal-error': 'ERR_AGENT_HOST_REJECTED' });
-        if (!this.options.allowedOrigins.includes(info.origin)) return done(false, 403, 'ERR_AGENT_ORIGIN_REJECTED', { 'x-eseal-error': 'ERR_AGENT_ORIGIN_REJECTED' });
+        if (!this.options.allowedOrigins.includes(info.origin) && !(this.options.acceptOrigin?.(info.origin) ?? false)) return done(false, 403, 'ERR_AGENT_ORIGIN_REJECTED', { 'x-eseal-error': 'ERR_AGENT_ORIGIN_REJECTED' });
         done(true);
       },
     });

@@ -73,7 +73,9 @@ export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> 
   };
   const dispatcher = new Dispatcher(services);
   const allowedOrigins = [...new Set([...o.policy.extensionOrigins, ...(o.extraOrigins ?? []), CLI_ORIGIN])];
-  const server = new AgentServer({ port: o.port, allowedOrigins }, { pairings, dispatcher, audit, version: o.version });
+  const firefox = /^moz-extension:\/\/[0-9a-f-]{36}$/;
+  const acceptOrigin = (origin: string): boolean => firefox.test(origin) && (pairings.currentCode() !== undefined || pairings.list().some((p) => p.origin === origin));
+  const server = new AgentServer({ port: o.port, allowedOrigins, acceptOrigin }, { pairings, dispatcher, audit, version: o.version });
   await server.listen();
   const watcher = tokens.watch((event) => server.broadcast({ v: 1, kind: 'evt', event: 'token.changed', data: { type: event.type, label: event.token.label, serial: event.token.serial, present: event.type === 'inserted' } }));
   await audit.append({ origin: 'agent', method: 'agent.start', result: 'ok', extra: { port: o.port, policy: o.policySource.slice(0, 200), development: o.development ?? false } });

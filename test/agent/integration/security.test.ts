@@ -171,6 +171,20 @@ describe('pairing', () => {
     c.close();
   });
 
+  it('a Firefox origin (random per install) may connect only while a code is open, and later only if paired', async () => {
+    const fx = 'moz-extension://3f2c1a4e-1111-4a2b-9c3d-000000000001';
+    const other = 'moz-extension://3f2c1a4e-1111-4a2b-9c3d-000000000002';
+    await expect(TestClient.connect(agent.port, { origin: fx })).rejects.toThrow(/403 ERR_AGENT_ORIGIN_REJECTED/);
+    const code = openPairingCode(agent.stateDir);
+    const c = await TestClient.connect(agent.port, { origin: fx });
+    const minted = await c.pair(code, fx);
+    c.close();
+    const again = await TestClient.connect(agent.port, { origin: fx });
+    await again.authenticate(minted.keyId, minted.key, fx);
+    again.close();
+    await expect(TestClient.connect(agent.port, { origin: other })).rejects.toThrow(/403 ERR_AGENT_ORIGIN_REJECTED/);
+  });
+
   it('the key file is private to the user (0600)', async () => {
     const { statSync } = await import('node:fs');
     expect(statSync(`${agent.stateDir}/pairings.json`).mode & 0o777).toBe(0o600);
