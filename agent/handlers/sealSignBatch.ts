@@ -10,7 +10,8 @@ import { fingerprint, portalName, str, type Handler } from './types.js';
  * audited and then reported in a `progress` frame (stage `item`) with its signature, so a client
  * keeps what was signed even if the batch stops. When the key is removed the batch stops cleanly:
  * the result lists the signed items, the failed one and the items never attempted, and `stopped`
- * carries ERR_TOKEN_REMOVED. Cancelling (or the deadline) between items stops the same way.
+ * carries ERR_TOKEN_REMOVED. Cancelling (or the deadline, or policy batch.ttlSeconds after the
+ * login: ERR_TIMEOUT) between items stops the same way.
  */
 export const sealSignBatch: Handler = async (scope, services) => {
   const items = scope.params['items'] as SignItemParams[];
@@ -42,6 +43,8 @@ export const sealSignBatch: Handler = async (scope, services) => {
         services.policy.batch.cachePin,
       );
       const pin = cachedPin;
+      // policy batch.ttlSeconds bounds how long one consent and one login may keep signing.
+      const batchEnds = Date.now() + services.policy.batch.ttlSeconds * 1000;
       const results: Record<string, unknown>[] = [];
       let stopped: ReturnType<typeof serializeError> | undefined;
       for (let i = 0; i < items.length; i++) {
@@ -50,6 +53,10 @@ export const sealSignBatch: Handler = async (scope, services) => {
         const hashed = hashes[i] as { alg: 'SM3' | 'SHA-256'; hash: Uint8Array };
         if (scope.signal.aborted) {
           stopped = serializeError(scope.signal.reason);
+          break;
+        }
+        if (Date.now() > batchEnds) {
+          stopped = serializeError(new SealError('ERR_TIMEOUT'));
           break;
         }
         const time = new Date();
