@@ -43,7 +43,13 @@ export async function ensureAgentBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
-      if (i > 600) throw new Error('agent build lock held too long');
+      // A lock left by a killed run is stale after two minutes (a build takes seconds).
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmdirSync(lock);
+      } catch {
+        // gone meanwhile
+      }
+      if (i > 1200) throw new Error('agent build lock held too long');
       await new Promise((r) => setTimeout(r, 100));
     }
   }
