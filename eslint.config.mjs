@@ -39,7 +39,16 @@ export default tseslint.config(
           { name: 'ws', message: 'ws is imported only in the two transport files' },
         ],
       }],
+      // The same boundary for CommonJS loading (createRequire(...)('pkcs11js'), require('ws')).
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[arguments.0.value=/^(pkcs11js|ws|koffi)$/][callee.type=/^(CallExpression|Identifier)$/]",
+        message: 'native/transport modules (pkcs11js, koffi, ws) are loaded only in their own folders',
+      }],
     },
+  },
+  {
+    files: ['agent/token/**/*.ts', ...WS_FILES, 'test/**/*.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['shared/**/*.ts'],

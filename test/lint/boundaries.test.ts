@@ -23,6 +23,7 @@ describe('import boundaries (ESLint)', () => {
     ['extension/browserApi.ts', "import { AgentServer } from '../agent/server/AgentServer.js';\nexport const x = AgentServer;\n", 'import-x/no-restricted-paths'],
     ['agent/cli/version.ts', "import * as p from 'pkcs11js';\nexport const x = p;\n", 'no-restricted-imports'],
     ['agent/cli/version.ts', "import * as w from 'ws';\nexport const x = w;\n", 'no-restricted-imports'],
+    ['agent/cli/version.ts', "import { createRequire } from 'node:module';\nexport const p = createRequire(import.meta.url)('pkcs11js') as unknown;\n", 'no-restricted-syntax'],
     ['agent/cli/version.ts', 'async function f(): Promise<void> {}\nexport function g(): void { f(); }\n', '@typescript-eslint/no-floating-promises'],
   ])('%s: flags %s', async (file, code, rule) => {
     expect(await ruleIdsFor(file, code)).toContain(rule);
