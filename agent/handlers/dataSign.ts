@@ -64,5 +64,6 @@ export const dataSign: Handler = async (scope, services) => {
       return { format: 'sm2-raw', signature: Buffer.from(signature).toString('base64'), cert: Buffer.from(tokenCert.der).toString('base64'), alg };
     },
     scope.signal,
+    () => scope.progress('queued'),
   );
 };

@@ -75,5 +75,6 @@ export const sealSign: Handler = async (scope, services) => {
       };
     },
     scope.signal,
+    () => scope.progress('queued'),
   );
 };

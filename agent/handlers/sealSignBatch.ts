@@ -102,5 +102,6 @@ export const sealSignBatch: Handler = async (scope, services) => {
       };
     },
     scope.signal,
+    () => scope.progress('queued'),
   );
 };

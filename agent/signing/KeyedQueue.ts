@@ -12,6 +12,11 @@ export class KeyedQueue {
     return this.tails.size;
   }
 
+  /** Whether a job for `key` is running or waiting (a new one would queue behind it). */
+  isBusy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   run<T>(key: string, job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(() => {

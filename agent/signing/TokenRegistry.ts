@@ -45,9 +45,10 @@ export class TokenRegistry {
    * Runs `job` with an open session on the addressed token, alone on that token; the session is
    * logged out and closed afterwards whatever happens.
    */
-  withSession<T>(serial: string | undefined, job: (session: TokenSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.resolve(serial).then(({ provider, info }) =>
-      this.queue.run(
+  withSession<T>(serial: string | undefined, job: (session: TokenSession) => Promise<T>, signal?: AbortSignal, onQueued?: () => void): Promise<T> {
+    return this.resolve(serial).then(({ provider, info }) => {
+      if (onQueued !== undefined && this.queue.isBusy(info.id)) onQueued();
+      return this.queue.run(
         info.id,
         async () => {
           const session = await provider.open({ serial: info.serial });
@@ -59,8 +60,8 @@ export class TokenRegistry {
           }
         },
         signal,
-      ),
-    );
+      );
+    });
   }
 
   watch(onEvent: (event: TokenEvent) => void): { stop(): void } {
