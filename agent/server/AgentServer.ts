@@ -160,7 +160,7 @@ export interface LoopbackClient {
 
 export function openLoopbackClient(port: number, origin: string): Promise<LoopbackClient> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { origin, maxPayload: MAX_FRAME_BYTES });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}`, { origin, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 5000 });
     const inbox: Record<string, unknown>[] = [];
     const waiters: ((m: Record<string, unknown>) => void)[] = [];
     ws.on('message', (data: Buffer) => {

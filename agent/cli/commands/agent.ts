@@ -9,6 +9,7 @@ import { createAgent } from '../../server/createAgent.js';
 import { SoftTokenProvider } from '../../token/soft/SoftToken.js';
 import type { TokenProvider } from '../../token/TokenProvider.js';
 import { ESEAL_VERSION } from '../version.js';
+import { askAgent } from './status.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -61,7 +62,19 @@ export function registerAgentCommand(program: Command): void {
       }
       const port = opts.port === undefined ? policy.agentPort : Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SealError('ERR_CLI_USAGE', { reason: `--port ${String(opts.port)}` });
-      const agent = await createAgent({ port, policy: policy === undefined ? parsePolicy({}) : policy, policySource, stateDir, version: ESEAL_VERSION, providers, extraOrigins: opts.allowOrigin, development: opts.dev === true });
+      let agent;
+      try {
+        agent = await createAgent({ port, policy: policy === undefined ? parsePolicy({}) : policy, policySource, stateDir, version: ESEAL_VERSION, providers, extraOrigins: opts.allowOrigin, development: opts.dev === true });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
+        // Someone holds the port: our own agent (it proves itself with the CLI key), or a squatter.
+        try {
+          await askAgent(port, stateDir, []);
+        } catch {
+          throw new SealError('ERR_AGENT_IMPOSTOR', { port });
+        }
+        throw new SealError('ERR_CLI_USAGE', { reason: `an ESeal agent is already running on port ${port} / 签章服务已在端口 ${port} 运行` });
+      }
       if (!agent.pairings.hasBrowserPairing()) {
         const code = agent.pairings.currentCode() ?? agent.pairings.openCode();
         out(`尚未配对浏览器。配对码 / not paired yet; pairing code: ${code.code}（${new Date(code.expiresAt).toLocaleTimeString('zh-CN')} 前有效 / valid until ${code.expiresAt}）`);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // PIN change through the protocol, token insert/remove events, and the CLI talking to the running agent.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, DEV_PIN, digestItem, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
+import { AGENT, cli, DEV_PIN, digestItem, freePort, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
 
 let agent: StartedAgent;
 let client: TestClient;
@@ -65,6 +67,29 @@ describe('token events and the command line', () => {
     expect(status).toMatchObject({ development: true, tokens: [{ backend: 'soft', developmentOnly: true }] });
     const tokens = JSON.parse(cli(['token', 'list', '--json', '--state-dir', agent.stateDir])) as unknown[];
     expect(tokens).toMatchObject([{ serial: 'DEV0000000000001', developmentOnly: true }]);
+  });
+});
+
+function runAgent(args: string[]): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [AGENT, ...args], { encoding: 'utf8', timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ status: error ? Number((error as { code?: unknown }).code ?? 1) || 1 : 0, output: stdout + stderr });
+    });
+  });
+}
+
+describe('port already taken', () => {
+  it('a second agent on the port says one is already running; a squatter is named as such', async () => {
+    const second = await runAgent(['agent', '--dev', '--port', String(agent.port), '--state-dir', agent.stateDir]);
+    expect(second.status).not.toBe(0);
+    expect(second.output).toMatch(/already running/);
+    const port = await freePort();
+    const squatter = createServer((_q, r) => r.end('hi'));
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+    const third = await runAgent(['agent', '--dev', '--port', String(port), '--state-dir', agent.stateDir]);
+    await new Promise((r) => squatter.close(r));
+    expect(third.status).not.toBe(0);
+    expect(third.output).toMatch(/ERR_AGENT_IMPOSTOR/);
   });
 });
 
