@@ -4,7 +4,7 @@
  * Assembles a running agent: policy, state directory (pairings, audit, seal metadata), token back
  * ends, consent broker, dispatcher and the loopback server. Used by `eseal agent` and the tests.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Policy } from '../../shared/policy/Policy.js';
 import { SealError } from '../../shared/errors/index.js';
@@ -55,8 +55,46 @@ function loadTrust(policy: Policy): { roots: Certificate[]; crls: Crl[] } {
   return { roots, crls };
 }
 
+/**
+ * One agent per state directory: two would interleave the audit chain. The lock file holds the pid;
+ * a lock whose process is gone is taken over.
+ */
+function lockStateDir(stateDir: string): () => void {
+  const path = join(stateDir, 'agent.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(path, 'utf8').trim());
+      let alive: boolean;
+      try {
+        alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new SealError('ERR_CLI_USAGE', { reason: `an ESeal agent is already running (pid ${pid}) with the state directory ${stateDir} / 签章服务已在运行` });
+      rmSync(path, { force: true });
+    }
+  }
+  throw new SealError('ERR_INTERNAL', { reason: `could not lock ${path}` });
+}
+
 export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> {
   const pairings = new PairingStore(o.stateDir);
+  const unlock = lockStateDir(o.stateDir);
+  try {
+    return await startAgent(o, pairings, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function startAgent(o: CreateAgentOptions, pairings: PairingStore, unlock: () => void): Promise<RunningAgent> {
   const audit = new AuditLog({ directory: o.policy.audit.directory ?? join(o.stateDir, 'audit') });
   const tokens = new TokenRegistry(o.providers);
   const services: AgentServices = {
@@ -91,6 +129,7 @@ export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> 
       await audit.append({ origin: 'agent', method: 'agent.stop', result: 'ok' }).catch(() => undefined);
       await audit.close();
       await tokens.close();
+      unlock();
     },
   };
 }

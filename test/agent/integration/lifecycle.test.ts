@@ -2,7 +2,8 @@
 // PIN change through the protocol, token insert/remove events, and the CLI talking to the running agent.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT, cli, DEV_PIN, digestItem, freePort, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
@@ -79,14 +80,19 @@ function runAgent(args: string[]): Promise<{ status: number; output: string }> {
 }
 
 describe('port already taken', () => {
-  it('a second agent on the port says one is already running; a squatter is named as such', async () => {
+  it('a second agent on the same state directory or port says one is already running; a squatter is named as such', async () => {
+    const samePortOtherDir = await runAgent(['agent', '--dev', '--port', String(agent.port), '--state-dir', mkdtempSync(join(tmpdir(), 'eseal-second-'))]);
+    expect(samePortOtherDir.status).not.toBe(0);
+    // Another state dir has another CLI key, which our agent does not know: from there it looks like a squatter.
+    expect(samePortOtherDir.output).toMatch(/ERR_AGENT_IMPOSTOR|already running/);
     const second = await runAgent(['agent', '--dev', '--port', String(agent.port), '--state-dir', agent.stateDir]);
     expect(second.status).not.toBe(0);
     expect(second.output).toMatch(/already running/);
     const port = await freePort();
     const squatter = createServer((_q, r) => r.end('hi'));
     await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
-    const third = await runAgent(['agent', '--dev', '--port', String(port), '--state-dir', agent.stateDir]);
+    const otherState = mkdtempSync(join(tmpdir(), 'eseal-squat-'));
+    const third = await runAgent(['agent', '--dev', '--port', String(port), '--state-dir', otherState]);
     await new Promise((r) => squatter.close(r));
     expect(third.status).not.toBe(0);
     expect(third.output).toMatch(/ERR_AGENT_IMPOSTOR/);
