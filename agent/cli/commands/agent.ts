@@ -6,6 +6,7 @@ import { ensureDevSetup, devPolicy } from '../../dev/devSetup.js';
 import { defaultStateDir } from '../../paths/defaultPaths.js';
 import { loadPolicy } from '../../policy/loadPolicy.js';
 import { createAgent } from '../../server/createAgent.js';
+import { providersFromPolicy } from '../../signing/providersFromPolicy.js';
 import { SoftTokenProvider } from '../../token/soft/SoftToken.js';
 import type { TokenProvider } from '../../token/TokenProvider.js';
 import { ESEAL_VERSION } from '../version.js';
@@ -50,6 +51,7 @@ export function registerAgentCommand(program: Command): void {
           policySource = 'development';
         }
         providers.push(new SoftTokenProvider(dev.tokenPath));
+        if (opts.policy !== undefined) providers.push(...providersFromPolicy(policy, (line) => process.stderr.write(`${line}\n`)));
         out('开发模式：内置软件令牌，仅供测试，不可用于生产 / development mode: embedded software token, for testing only');
         out(`开发令牌 PIN / development token PIN: ${dev.pin}`);
       } else {
@@ -58,7 +60,7 @@ export function registerAgentCommand(program: Command): void {
         policySource = loaded.source;
         const soft = opts.softToken ?? join(stateDir, 'soft-token.json');
         if (opts.softToken !== undefined || existsSync(soft)) providers.push(new SoftTokenProvider(soft));
-        // PKCS#11 and SKF providers (policy.token.pkcs11Libraries / skfLibraries) plug in here.
+        providers.push(...providersFromPolicy(policy, (line) => process.stderr.write(`${line}\n`)));
       }
       const port = opts.port === undefined ? policy.agentPort : Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SealError('ERR_CLI_USAGE', { reason: `--port ${String(opts.port)}` });
