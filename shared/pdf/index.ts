@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * PDF signing and signature discovery over bytes (no node:*): a structure reader for incremental
+ * updates, a writer that appends one signature revision, ByteRange hashing and signature listing.
+ * See docs/pdf.md for what exists and what does not yet.
+ */
+export { PdfReader, guardPdf, type PageInfo } from './PdfReader.js';
+export { readXrefChain, findStartxref, findEofMarkers, type XrefEntry, type XrefSection } from './xref.js';
+export { PDF_LIMITS } from './parser.js';
+export { PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfObject } from './objects.js';
+export { pdfByteRangeDigest, checkByteRangeBounds, type ByteRange, type PdfDigestAlgorithm } from './byteRange.js';
+export {
+  preparePdfSignature,
+  fillPdfSignature,
+  MAX_CONTENTS_RESERVE,
+  type PdfSignatureImage,
+  type PreparePdfSignatureOptions,
+  type PreparedPdfSignature,
+} from './preparePdfSignature.js';

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * Appends one signature revision to a PDF (incremental update, ISO 32000-1 §7.5.6, §12.8) and
+ * fills the signature in place afterwards.
+ *
+ * Design rationale (documents.md §1.1, §1.7; pyHanko's `IncrementalPdfFileWriter`):
+ * - The input bytes are copied unchanged; the new revision holds only new and changed objects:
+ *   the signature dictionary, a merged signature field/widget with an `/AP /N` form XObject (the
+ *   seal picture as an RGB image XObject with an `/SMask`, or an empty form), the page (or its
+ *   indirect `/Annots` array), the AcroForm (or its indirect `/Fields` array) and the catalog when
+ *   it must point to a new or inline AcroForm.
+ * - The new cross-reference section is of the same kind as the file's last one: a classic table
+ *   with a trailer, or an uncompressed xref stream with `/W` and `/Index`. After a hybrid section
+ *   we write a classic table without `/XRefStm` (documents.md §1.7).
+ * - `/ID` keeps its first element (an input to encryption keys, §7.6.3.3) and gets a new second one,
+ *   derived deterministically from the input and the signing time (tests are reproducible).
+ * - `/ByteRange` is written with a fixed 40-character body (four numbers of up to 12 digits, i.e.
+ *   files up to ~1 TB; pyHanko#336 is the large-file bug this avoids) and filled before returning,
+ *   so only the zeroed `/Contents` hex string remains for {@link fillPdfSignature}.
+ * - The signature dictionary is always a plain indirect object (never in an object stream).
+ * - Encrypted input → ERR_PDF_ENCRYPTED; a certification signature with DocMDP /P 1 →
+ *   ERR_PDF_CHANGES_FORBIDDEN.
+ * Not yet: page /Rotate is not compensated in the appearance; /Lock and seed values are ignored.
+ */
+import { zlibSync } from 'fflate';
+import { sm3 } from '../crypto/sm3.js';
+import { SealError } from '../errors/index.js';
+import {
+  PdfDict,
+  PdfRef,
+  PdfStream,
+  PdfString,
+  decodeTextString,
+  formatNumber,
+  isDict,
+  isInt,
+  isRef,
+  latin1Bytes,
+  name,
+  pdfDate,
+  serialize,
+  serializeIndirect,
+  textString,
+  type PdfObject,
+} from './objects.js';
+import { malformed } from './parser.js';
+import { guardPdf, PdfReader } from './PdfReader.js';
+
+export interface PdfSignatureImage {
+  readonly width: number;
+  readonly height: number;
+  /** width × height × 3 bytes, row-major from the top-left. */
+  readonly rgb: Uint8Array;
+  /** width × height bytes of opacity (255 = opaque), optional. */
+  readonly alpha?: Uint8Array;
+}
+
+export interface PreparePdfSignatureOptions {
+  /** 0-based page index. */
+  readonly page: number;
+  /** Widget rectangle [x1, y1, x2, y2] in default user space (points). */
+  readonly rect: readonly [number, number, number, number];
+  readonly fieldName?: string;
+  readonly reason?: string;
+  readonly location?: string;
+  readonly contactInfo?: string;
+  readonly signingTime: Date;
+  readonly appearance?: { readonly image: PdfSignatureImage | undefined };
+  /** Bytes reserved for the CMS (the hex placeholder is twice as long). */
+  readonly contentsReserveBytes: number;
+  readonly subFilter: 'adbe.pkcs7.detached';
+}
+
+export interface PreparedPdfSignature {
+  /** Original bytes ‖ the new revision, with a zeroed /Contents placeholder. */
+  readonly bytes: Uint8Array;
+  readonly byteRange: readonly [number, number, number, number];
+  /** Offset of the `<` of the /Contents hex string. */
+  readonly contentsOffset: number;
+  /** Length of the /Contents hex string including `<` and `>`. */
+  readonly contentsLength: number;
+  /** The field name used (given or generated). */
+  readonly fieldName: string;
+  /** Object number of the signature dictionary. */
+  readonly signatureObjectNumber: number;
+}
+
+/** Largest /Contents reservation accepted (4 MiB of CMS). */
+export const MAX_CONTENTS_RESERVE = 4 * 1024 * 1024;
+/** Largest seal picture accepted (pixels per side). */
+export const MAX_IMAGE_SIDE = 8192;
+/** Width of the /ByteRange array body: "0 a b c" padded with spaces. */
+const BYTE_RANGE_WIDTH = 40;
+const MAX_FIELDS_SCANNED = 100_000;
+
+function invalid(nameOf: string, reason: string): SealError {
+  return new SealError('ERR_INPUT_INVALID', { name: nameOf, reason });
+}
+
+function checkOptions(o: PreparePdfSignatureOptions): [number, number, number, number] {
+  if (typeof o !== 'object' || o === null) throw invalid('options', 'not an object');
+  if (!Number.isSafeInteger(o.page) || o.page < 0) throw invalid('page', 'not a non-negative integer');
+  if (!Array.isArray(o.rect) || o.rect.length !== 4 || !o.rect.every((x) => typeof x === 'number' && Number.isFinite(x) && Math.abs(x) < 1e6)) {
+    throw invalid('rect', 'not four finite numbers');
+  }
+  const [x1, y1, x2, y2] = o.rect;
+  const r: [number, number, number, number] = [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
+  if (r[2] - r[0] <= 0 || r[3] - r[1] <= 0) throw invalid('rect', 'empty rectangle');
+  if (!(o.signingTime instanceof Date) || Number.isNaN(o.signingTime.getTime())) throw invalid('signingTime', 'not a valid Date');
+  if (!Number.isSafeInteger(o.contentsReserveBytes) || o.contentsReserveBytes < 64 || o.contentsReserveBytes > MAX_CONTENTS_RESERVE) {
+    throw invalid('contentsReserveBytes', `must be an integer in 64..${MAX_CONTENTS_RESERVE}`);
+  }
+  if (o.subFilter !== 'adbe.pkcs7.detached') throw invalid('subFilter', 'only adbe.pkcs7.detached is supported');
+  for (const k of ['fieldName', 'reason', 'location', 'contactInfo'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'string' || v.length > 1000)) throw invalid(k, 'not a string of at most 1000 characters');
+  }
+  if (o.fieldName !== undefined && (o.fieldName === '' || o.fieldName.includes('.'))) throw invalid('fieldName', 'empty or contains a period');
+  const img = o.appearance?.image;
+  if (img !== undefined) {
+    const { width, height, rgb, alpha } = img;
+    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+      throw invalid('appearance.image', `size must be 1..${MAX_IMAGE_SIDE} pixels per side`);
+    }
+    if (!(rgb instanceof Uint8Array) || rgb.length !== width * height * 3) throw invalid('appearance.image.rgb', 'length is not width × height × 3');
+    if (alpha !== undefined && (!(alpha instanceof Uint8Array) || alpha.length !== width * height)) throw invalid('appearance.image.alpha', 'length is not width × height');
+  }
+  return r;
+}
+
+/** Top-level and nested field names (/T joined with '.'), bounded. */
+function existingFieldNames(reader: PdfReader, fields: PdfObject | undefined): Set<string> {
+  const names = new Set<string>();
+  const stack: { o: PdfObject | undefined; prefix: string }[] = [];
+  const arr = reader.resolve(fields);
+  if (Array.isArray(arr)) for (const f of arr) stack.push({ o: f, prefix: '' });
+  const seen = new Set<number>();
+  let steps = 0;
+  while (stack.length > 0 && steps++ < MAX_FIELDS_SCANNED) {
+    const { o, prefix } = stack.pop() as { o: PdfObject | undefined; prefix: string };
+    if (isRef(o)) {
+      if (seen.has(o.num)) continue;
+      seen.add(o.num);
+    }
+    const d = reader.resolveDict(o);
+    if (d === undefined) continue;
+    const t = reader.resolve(d.get('T'));
+    const full = t instanceof PdfString ? (prefix === '' ? '' : `${prefix}.`) + decodeTextString(t.bytes) : prefix;
+    if (full !== '') names.add(full);
+    const kids = reader.resolve(d.get('Kids'));
+    if (Array.isArray(kids)) for (const k of kids) stack.push({ o: k, prefix: full });
+  }
+  return names;
+}
+
+function imageStreams(img: PdfSignatureImage, smaskRef: PdfRef | undefined): { image: PdfStream; smask?: PdfStream } {
+  const dict = new PdfDict([
+    ['Type', name('XObject')],
+    ['Subtype', name('Image')],
+    ['Width', img.width],
+    ['Height', img.height],
+    ['ColorSpace', name('DeviceRGB')],
+    ['BitsPerComponent', 8],
+    ['Filter', name('FlateDecode')],
+  ]);
+  if (smaskRef !== undefined) dict.set('SMask', smaskRef);
+  const image = new PdfStream(dict, zlibSync(img.rgb, { level: 6 }));
+  if (img.alpha === undefined || smaskRef === undefined) return { image };
+  const smask = new PdfStream(
+    new PdfDict([
+      ['Type', name('XObject')],
+      ['Subtype', name('Image')],
+      ['Width', img.width],
+      ['Height', img.height],
+      ['ColorSpace', name('DeviceGray')],
+      ['BitsPerComponent', 8],
+      ['Filter', name('FlateDecode')],
+    ]),
+    zlibSync(img.alpha, { level: 6 }),
+  );
+  return { image, smask };
+}
+
+/**
+ * Appends a signature revision with an empty (zeroed) `/Contents` of `contentsReserveBytes` bytes.
+ * Hash `result.byteRange` ({@link pdfByteRangeDigest}), build the CMS, then {@link fillPdfSignature}.
+ */
+export function preparePdfSignature(pdf: Uint8Array, opts: PreparePdfSignatureOptions): PreparedPdfSignature {
+  if (!(pdf instanceof Uint8Array)) throw invalid('pdf', 'not a Uint8Array');
+  const rect = checkOptions(opts);
+  return guardPdf(() => build(pdf, opts, rect));
+}
+
+function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number, number, number, number]): PreparedPdfSignature {
+  const reader = PdfReader.open(pdf);
+  if (reader.docMdpPermission() === 1) throw new SealError('ERR_PDF_CHANGES_FORBIDDEN');
+  const page = reader.getPage(opts.page);
+  const catalog = reader.catalog();
+  const rootRef = reader.rootRef;
+
+  let next = reader.size;
+  const alloc = (): PdfRef => new PdfRef(next++, 0);
+  /** Objects to write, by number (a later write of the same number replaces an earlier one). */
+  const objects = new Map<number, { ref: PdfRef; value: PdfObject }>();
+  const put = (ref: PdfRef, value: PdfObject) => objects.set(ref.num, { ref, value });
+  const redefine = (ref: PdfRef): PdfRef => new PdfRef(ref.num, reader.generationOf(ref.num));
+
+  // ── AcroForm lookup (for names) ──
+  const afRaw = catalog.get('AcroForm');
+  const afDict = reader.resolveDict(afRaw);
+  const taken = existingFieldNames(reader, afDict?.get('Fields'));
+  let fieldName = opts.fieldName;
+  if (fieldName === undefined) {
+    for (let i = 1; fieldName === undefined; i++) if (!taken.has(`Signature${i}`)) fieldName = `Signature${i}`;
+  } else if (taken.has(fieldName)) {
+    throw invalid('fieldName', `a field named ${fieldName} already exists`);
+  }
+
+  const sigRef = alloc();
+  const widgetRef = alloc();
+  const apRef = alloc();
+  const img = opts.appearance?.image;
+  const imgRef = img === undefined ? undefined : alloc();
+  const smaskRef = img?.alpha === undefined ? undefined : alloc();
+
+  // ── appearance ──
+  const w = rect[2] - rect[0];
+  const h = rect[3] - rect[1];
+  const apDict = new PdfDict([
+    ['Type', name('XObject')],
+    ['Subtype', name('Form')],
+    ['BBox', [0, 0, w, h]],
+  ]);
+  let apContent: string;
+  if (img !== undefined && imgRef !== undefined) {
+    apDict.set('Resources', new PdfDict([['XObject', new PdfDict([['Im0', imgRef]])]]));
+    apContent = `q ${formatNumber(w)} 0 0 ${formatNumber(h)} 0 0 cm /Im0 Do Q\n`;
+    const { image, smask } = imageStreams(img, smaskRef);
+    put(imgRef, image);
+    if (smask !== undefined && smaskRef !== undefined) put(smaskRef, smask);
+  } else {
+    apDict.set('Resources', new PdfDict());
+    apContent = '% DSBlank\n';
+  }
+  put(apRef, new PdfStream(apDict, latin1Bytes(apContent)));
+
+  // ── widget (merged field + annotation) ──
+  put(
+    widgetRef,
+    new PdfDict([
+      ['Type', name('Annot')],
+      ['Subtype', name('Widget')],
+      ['FT', name('Sig')],
+      ['T', textString(fieldName)],
+      ['V', sigRef],
+      ['Rect', rect],
+      ['P', page.ref],
+      ['F', 4],
+      ['AP', new PdfDict([['N', apRef]])],
+    ]),
+  );
+
+  // ── page /Annots ──
+  const annots = page.dict.get('Annots');
+  if (isRef(annots)) {
+    const arr = reader.resolve(annots);
+    if (!Array.isArray(arr)) throw malformed('page /Annots is not an array');
+    put(redefine(annots), [...arr, widgetRef]);
+  } else {
+    const arr = reader.resolve(annots);
+    const newPage = page.dict.clone().set('Annots', Array.isArray(arr) ? [...arr, widgetRef] : [widgetRef]);
+    put(redefine(page.ref), newPage);
+  }
+
+  // ── AcroForm ──
+  const sigFlags = (d: PdfDict | undefined): number => {
+    const f = reader.resolve(d?.get('SigFlags'));
+    return (isInt(f) ? f : 0) | 3;
+  };
+  const withField = (d: PdfDict | undefined): PdfDict => {
+    const nd = d === undefined ? new PdfDict() : d.clone();
+    const fields = d?.get('Fields');
+    if (isRef(fields)) {
+      const arr = reader.resolve(fields);
+      if (!Array.isArray(arr)) throw malformed('/AcroForm /Fields is not an array');
+      put(redefine(fields), [...arr, widgetRef]);
+    } else {
+      const arr = reader.resolve(fields);
+      nd.set('Fields', Array.isArray(arr) ? [...arr, widgetRef] : [widgetRef]);
+    }
+    return nd.set('SigFlags', sigFlags(d));
+  };
+  if (isRef(afRaw) && afDict !== undefined) {
+    put(redefine(afRaw), withField(afDict));
+  } else if (isDict(afRaw)) {
+    put(redefine(rootRef), catalog.clone().set('AcroForm', withField(afRaw)));
+  } else {
+    const afRef = alloc();
+    put(afRef, withField(undefined));
+    put(redefine(rootRef), catalog.clone().set('AcroForm', afRef));
+  }
+
+  // ── signature dictionary (text written by hand: we need the offsets) ──
+  const hexLen = opts.contentsReserveBytes * 2;
+  const extra: string[] = [];
+  if (opts.reason !== undefined) extra.push(`/Reason ${serialize(textString(opts.reason))}`);
+  if (opts.location !== undefined) extra.push(`/Location ${serialize(textString(opts.location))}`);
+  if (opts.contactInfo !== undefined) extra.push(`/ContactInfo ${serialize(textString(opts.contactInfo))}`);
+  const sigHead = `${sigRef.num} 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /${opts.subFilter} /M (${pdfDate(opts.signingTime)})${extra.map((e) => ' ' + e).join('')}\n/ByteRange [`;
+  const sigMid = `${' '.repeat(BYTE_RANGE_WIDTH)}]\n/Contents `;
+  const sigTail = `>>\nendobj\n`;
+
+  // ── assemble ──
+  const parts: Uint8Array[] = [];
+  let length = pdf.length;
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    length += b.length;
+  };
+  const last = pdf[pdf.length - 1];
+  if (last !== 0x0a && last !== 0x0d) push(latin1Bytes('\n'));
+  const offsets = new Map<number, { gen: number; offset: number }>();
+  offsets.set(sigRef.num, { gen: 0, offset: length });
+  push(latin1Bytes(sigHead));
+  const byteRangePos = length;
+  push(latin1Bytes(sigMid));
+  const contentsOffset = length;
+  const contents = new Uint8Array(hexLen + 2).fill(0x30);
+  contents[0] = 0x3c;
+  contents[hexLen + 1] = 0x3e;
+  push(contents);
+  push(latin1Bytes(sigTail));
+  for (const { ref, value } of [...objects.values()].sort((a, b) => a.ref.num - b.ref.num)) {
+    offsets.set(ref.num, { gen: ref.gen, offset: length });
+    push(serializeIndirect(ref, value));
+  }
+
+  // ── trailer data ──
+  const prevTrailer = reader.trailer;
+  const idArr = reader.resolve(prevTrailer.get('ID'));
+  const id0Obj = Array.isArray(idArr) ? reader.resolve(idArr[0]) : undefined;
+  const seed = new Uint8Array([...latin1Bytes(`${pdf.length}|${opts.signingTime.toISOString()}|${fieldName}|`), ...sm3(pdf.subarray(Math.max(0, pdf.length - 4096)))]);
+  const newId = sm3(seed).subarray(0, 16);
+  const id0 = id0Obj instanceof PdfString && id0Obj.bytes.length > 0 ? id0Obj.bytes : newId;
+  const id = [new PdfString(id0, true), new PdfString(newId, true)];
+  const info = prevTrailer.get('Info');
+  const prevOffset = reader.sections[0]?.offset ?? 0;
+  const lastKind = reader.sections[0]?.kind ?? 'table';
+
+  let xrefOffset: number;
+  if (lastKind === 'table') {
+    const size = Math.max(next, reader.size);
+    xrefOffset = length;
+    let text = 'xref\n0 1\n0000000000 65535 f\r\n';
+    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < nums.length; ) {
+      let j = i;
+      while (j + 1 < nums.length && nums[j + 1] === (nums[j] as number) + 1) j++;
+      text += `${nums[i]} ${j - i + 1}\n`;
+      for (let k = i; k <= j; k++) {
+        const e = offsets.get(nums[k] as number) as { gen: number; offset: number };
+        if (e.offset > 9_999_999_999) throw malformed('file too large for a classic xref table');
+        text += `${String(e.offset).padStart(10, '0')} ${String(e.gen).padStart(5, '0')} n\r\n`;
+      }
+      i = j + 1;
+    }
+    const trailer = new PdfDict([['Size', size], ['Root', rootRef]]);
+    if (info !== undefined) trailer.set('Info', info);
+    trailer.set('ID', id).set('Prev', prevOffset);
+    text += `trailer\n${serialize(trailer)}\nstartxref\n${xrefOffset}\n%%EOF\n`;
+    push(latin1Bytes(text));
+  } else {
+    const xrefRef = alloc();
+    const size = Math.max(next, reader.size);
+    xrefOffset = length;
+    offsets.set(xrefRef.num, { gen: 0, offset: xrefOffset });
+    const nums = [...offsets.keys()].sort((a, b) => a - b);
+    let w2 = 4;
+    while (xrefOffset >= 2 ** (8 * w2)) w2++;
+    const rowLen = 1 + w2 + 2;
+    const data = new Uint8Array(nums.length * rowLen);
+    const index: number[] = [];
+    nums.forEach((num, i) => {
+      const e = offsets.get(num) as { gen: number; offset: number };
+      const p = i * rowLen;
+      data[p] = 1;
+      let v = e.offset;
+      for (let k = w2; k >= 1; k--) {
+        data[p + k] = v % 256;
+        v = Math.floor(v / 256);
+      }
+      data[p + w2 + 1] = (e.gen >> 8) & 0xff;
+      data[p + w2 + 2] = e.gen & 0xff;
+      if (index.length > 0 && (index[index.length - 2] as number) + (index[index.length - 1] as number) === num) index[index.length - 1] = (index[index.length - 1] as number) + 1;
+      else index.push(num, 1);
+    });
+    const dict = new PdfDict([
+      ['Type', name('XRef')],
+      ['Size', size],
+      ['W', [1, w2, 2]],
+      ['Index', index],
+      ['Root', rootRef],
+    ]);
+    if (info !== undefined) dict.set('Info', info);
+    dict.set('ID', id).set('Prev', prevOffset);
+    push(serializeIndirect(xrefRef, new PdfStream(dict, data)));
+    push(latin1Bytes(`startxref\n${xrefOffset}\n%%EOF\n`));
+  }
+
+  // ── concatenate and fill /ByteRange ──
+  const out = new Uint8Array(length);
+  out.set(pdf, 0);
+  let p = pdf.length;
+  for (const part of parts) {
+    out.set(part, p);
+    p += part.length;
+  }
+  const contentsLength = hexLen + 2;
+  const byteRange = [0, contentsOffset, contentsOffset + contentsLength, length - (contentsOffset + contentsLength)] as const;
+  const brText = byteRange.join(' ');
+  if (brText.length > BYTE_RANGE_WIDTH) throw malformed('file too large for the /ByteRange placeholder');
+  out.set(latin1Bytes(brText), byteRangePos);
+  return { bytes: out, byteRange, contentsOffset, contentsLength, fieldName, signatureObjectNumber: sigRef.num };
+}
+
+/**
+ * Writes `cms` (DER) as hex into the zeroed /Contents placeholder, in place, and returns the bytes.
+ * Throws ERR_INPUT_TOO_LARGE when it does not fit the reservation.
+ */
+export function fillPdfSignature(prepared: PreparedPdfSignature, cms: Uint8Array): Uint8Array {
+  if (!(cms instanceof Uint8Array) || cms.length === 0) throw invalid('contents', 'not a non-empty Uint8Array');
+  const capacity = (prepared.contentsLength - 2) / 2;
+  if (cms.length > capacity) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'signature /Contents', limit: `${capacity} bytes` });
+  const b = prepared.bytes;
+  if (b[prepared.contentsOffset] !== 0x3c || b[prepared.contentsOffset + prepared.contentsLength - 1] !== 0x3e) {
+    throw invalid('prepared', '/Contents placeholder not found at contentsOffset');
+  }
+  const HEX = '0123456789ABCDEF';
+  b.fill(0x30, prepared.contentsOffset + 1, prepared.contentsOffset + prepared.contentsLength - 1);
+  let p = prepared.contentsOffset + 1;
+  for (const x of cms) {
+    b[p++] = HEX.charCodeAt(x >> 4);
+    b[p++] = HEX.charCodeAt(x & 15);
+  }
+  return b;
+}

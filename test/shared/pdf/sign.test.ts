@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * Incremental PDF signing checked by independent validators: `qpdf --check` (structure) and poppler
+ * `pdfsig` (NSS: ECDSA P-256 and RSA CMS over the /ByteRange).
+ */
+import { describe, expect, it } from 'vitest';
+import { PdfReader, fillPdfSignature, pdfByteRangeDigest, preparePdfSignature } from '../../../shared/pdf/index.js';
+import type { PdfDict } from '../../../shared/pdf/objects.js';
+import { isName, isRef } from '../../../shared/pdf/objects.js';
+import { SealError } from '../../../shared/errors/index.js';
+import { appendUpdate, buildPdf, classicPdf, hybridPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform, updatedPdf, xrefStreamPdf } from './support/makePdf.js';
+import { pdfsigSummary, signPdf, SIGNING_TIME } from './support/sign.js';
+
+const variants: [string, () => Uint8Array][] = [
+  ['classic table', classicPdf],
+  ['xref stream + object stream', xrefStreamPdf],
+  ['hybrid (XRefStm)', hybridPdf],
+  ['incrementally updated', updatedPdf],
+  ['qpdf --linearize', () => qpdfTransform(classicPdf(), ['--linearize'])],
+  ['qpdf --object-streams=generate', () => qpdfTransform(classicPdf(), ['--object-streams=generate'])],
+  ['qpdf --qdf', () => qpdfTransform(classicPdf(), ['--qdf'])],
+];
+
+function expectClean(bytes: Uint8Array): void {
+  const r = qpdfCheck(bytes);
+  expect(r.out).toContain('No syntax or stream encoding errors found');
+  expect(r.out).not.toMatch(/WARNING/);
+  expect(r.code).toBe(0);
+}
+
+function expectPrefix(out: Uint8Array, input: Uint8Array): void {
+  expect(out.length).toBeGreaterThan(input.length);
+  expect(Buffer.from(out.subarray(0, input.length)).equals(Buffer.from(input))).toBe(true);
+}
+
+function expectAllValid(bytes: Uint8Array, count: number): void {
+  const out = pdfsig(bytes);
+  const s = pdfsigSummary(out);
+  expect(s.total, out).toBe(count);
+  expect(s.valid, out).toBe(count);
+}
+
+describe('preparePdfSignature + fillPdfSignature', () => {
+  it.each(variants)('%s: ECDSA P-256 signature is valid for pdfsig, qpdf --check is clean, input is a prefix', async (_n, make) => {
+    const input = make();
+    const out = await signPdf(input, 'p256');
+    expectPrefix(out, input);
+    expectClean(out);
+    expectAllValid(out, 1);
+    expect(pdfsig(out)).toContain('Total document signed');
+  });
+
+  it('keeps the xref kind of the last section', async () => {
+    const kinds = async (pdf: Uint8Array) => PdfReader.open(await signPdf(pdf)).sections.map((s) => s.kind);
+    expect(await kinds(classicPdf())).toEqual(['table', 'table']);
+    expect(await kinds(xrefStreamPdf())).toEqual(['stream', 'stream']);
+    const h = PdfReader.open(await signPdf(hybridPdf()));
+    expect(h.sections[0]?.kind).toBe('table');
+    expect(h.sections[0]?.trailer.has('XRefStm')).toBe(false);
+  });
+
+  it('RSA signature is valid', async () => {
+    const out = await signPdf(classicPdf(), 'rsa');
+    expectClean(out);
+    expectAllValid(out, 1);
+  });
+
+  it('second and third signatures keep the earlier ones valid (classic and xref stream)', async () => {
+    for (const make of [classicPdf, xrefStreamPdf]) {
+      const one = await signPdf(make(), 'p256');
+      const two = await signPdf(one, 'rsa', { rect: [50, 50, 150, 100] });
+      const three = await signPdf(two, 'p256', { rect: [200, 50, 300, 100] });
+      expectPrefix(two, one);
+      expectPrefix(three, two);
+      expectClean(three);
+      expectAllValid(two, 2);
+      expectAllValid(three, 3);
+      const r = PdfReader.open(three);
+      const fields = r.resolve(r.resolveDict(r.catalog().get('AcroForm'))?.get('Fields'));
+      expect(Array.isArray(fields) && fields.length).toBe(3);
+      const annots = r.resolve(r.getPage(0).dict.get('Annots'));
+      expect(Array.isArray(annots) && annots.length).toBe(3);
+    }
+  });
+
+  it('draws an RGB image with an alpha mask as the appearance', async () => {
+    const width = 16;
+    const height = 8;
+    const rgb = new Uint8Array(width * height * 3).map((_, i) => (i % 3 === 0 ? 200 : 20));
+    const alpha = new Uint8Array(width * height).map((_, i) => (i % width < width / 2 ? 255 : 0));
+    const out = await signPdf(classicPdf(), 'p256', { appearance: { image: { width, height, rgb, alpha } } });
+    expectClean(out);
+    expectAllValid(out, 1);
+    const r = PdfReader.open(out);
+    const annots = r.resolve(r.getPage(0).dict.get('Annots')) as unknown[];
+    const widget = r.resolveDict(annots[0] as never) as PdfDict;
+    expect(isName(widget.get('FT'), 'Sig')).toBe(true);
+    const ap = r.resolveDict(r.resolveDict(widget.get('AP'))?.get('N'));
+    const im = r.resolveDict(r.resolveDict(ap?.get('Resources'))?.get('XObject'))?.get('Im0');
+    const imDict = r.resolveDict(im);
+    expect(isName(imDict?.get('Subtype'), 'Image')).toBe(true);
+    expect(isRef(imDict?.get('SMask'))).toBe(true);
+  });
+
+  it('updates an indirect /Annots array and an indirect /AcroForm with indirect /Fields in place', async () => {
+    const pdf = buildPdf([
+      ...onePageObjects({ pageExtra: ' /Annots 6 0 R', catalogExtra: ' /AcroForm 8 0 R' }),
+      '[7 0 R]',
+      '<</Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (note)>>',
+      '<</Fields 9 0 R /DA (/Helv 0 Tf 0 g)>>',
+      '[]',
+    ]);
+    const out = await signPdf(pdf);
+    expectClean(out);
+    expectAllValid(out, 1);
+    const r = PdfReader.open(out);
+    const redefined = [...(r.sections[0]?.entries.keys() ?? [])];
+    expect(redefined).toEqual(expect.arrayContaining([6, 8, 9]));
+    expect(redefined).not.toContain(3); // the page itself is untouched
+    expect(redefined).not.toContain(1); // so is the catalog
+    expect(r.resolve(r.getObject(6))).toHaveLength(2);
+    expect(r.resolveDict(r.getObject(8))?.get('SigFlags')).toBe(3);
+    expect(r.resolveDict(r.getObject(8))?.get('DA')).toBeDefined();
+  });
+
+  it('updates an inline /AcroForm in the catalog and keeps other fields', async () => {
+    const pdf = buildPdf([...onePageObjects({ catalogExtra: ' /AcroForm <</Fields [6 0 R] /SigFlags 0>>', pageExtra: ' /Annots [6 0 R]' }), '<</FT /Tx /T (name) /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /P 3 0 R>>']);
+    const out = await signPdf(pdf);
+    expectClean(out);
+    expectAllValid(out, 1);
+    const r = PdfReader.open(out);
+    const af = r.resolveDict(r.catalog().get('AcroForm'));
+    expect(af?.get('SigFlags')).toBe(3);
+    expect(r.resolve(af?.get('Fields'))).toHaveLength(2);
+  });
+
+  it('keeps /ID[0], changes /ID[1], sets /Prev and /Size', async () => {
+    const input = classicPdf();
+    const out = await signPdf(input);
+    const before = PdfReader.open(input);
+    const after = PdfReader.open(out);
+    const id = (r: PdfReader) => (r.trailer.get('ID') as { bytes: Uint8Array }[]).map((s) => Buffer.from(s.bytes).toString('hex'));
+    expect(id(after)[0]).toBe(id(before)[0]);
+    expect(id(after)[1]).not.toBe(id(before)[1]);
+    expect(after.trailer.get('Prev')).toBe(before.sections[0]?.offset);
+    expect(after.trailer.get('Size')).toBe(after.size);
+  });
+
+  it('works on a file without /ID and with trailing garbage after %%EOF', async () => {
+    const base = buildPdf(onePageObjects(), { id: false });
+    const withGarbage = new Uint8Array([...base, ...new TextEncoder().encode('\r\n\x00garbage  \n')]);
+    const out = await signPdf(withGarbage);
+    expectPrefix(out, withGarbage);
+    expectAllValid(out, 1);
+  });
+
+  it('refuses a DocMDP P=1 certified document', () => {
+    const pdf = buildPdf([
+      ...onePageObjects({ catalogExtra: ' /Perms <</DocMDP 6 0 R>>' }),
+      '<</Type /Sig /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>]>>',
+    ]);
+    expect(() => preparePdfSignature(pdf, { page: 0, rect: [0, 0, 10, 10], signingTime: SIGNING_TIME, contentsReserveBytes: 1000, subFilter: 'adbe.pkcs7.detached' })).toThrow(
+      expect.objectContaining({ code: 'ERR_PDF_CHANGES_FORBIDDEN' }) as Error,
+    );
+  });
+
+  it('refuses an encrypted document', () => {
+    const enc = qpdfTransform(classicPdf(), ['--encrypt', 'u', 'o', '256', '--']);
+    expect(() => preparePdfSignature(enc, { page: 0, rect: [0, 0, 10, 10], signingTime: SIGNING_TIME, contentsReserveBytes: 1000, subFilter: 'adbe.pkcs7.detached' })).toThrow(
+      expect.objectContaining({ code: 'ERR_PDF_ENCRYPTED' }) as Error,
+    );
+  });
+
+  it('rejects bad options and an oversized signature', () => {
+    const pdf = classicPdf();
+    const base = { page: 0, rect: [0, 0, 10, 10] as [number, number, number, number], signingTime: SIGNING_TIME, contentsReserveBytes: 100, subFilter: 'adbe.pkcs7.detached' as const };
+    expect(() => preparePdfSignature(pdf, { ...base, page: 1 })).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID' }) as Error);
+    expect(() => preparePdfSignature(pdf, { ...base, rect: [0, 0, 0, 10] })).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID' }) as Error);
+    const prepared = preparePdfSignature(pdf, base);
+    expect(() => fillPdfSignature(prepared, new Uint8Array(101))).toThrow(expect.objectContaining({ code: 'ERR_INPUT_TOO_LARGE' }) as Error);
+    expect(() => fillPdfSignature(prepared, new Uint8Array(100).fill(0xab))).not.toThrow();
+    expect(() => preparePdfSignature(prepared.bytes, { ...base, fieldName: prepared.fieldName })).toThrow(SealError);
+  });
+
+  it('ByteRange covers everything but the /Contents string; tampering breaks the digest and pdfsig', async () => {
+    const out = await signPdf(classicPdf());
+    const r = PdfReader.open(out);
+    const sigNum = [...(r.sections[0]?.entries.keys() ?? [])].find((n) => isName(r.resolveDict(r.getObject(n))?.get('Type'), 'Sig'));
+    expect(sigNum).toBeDefined();
+    const sig = r.resolveDict(r.getObject(sigNum as number)) as PdfDict;
+    const br = sig.get('ByteRange') as number[];
+    expect(br[0]).toBe(0);
+    expect(out[br[1] as number]).toBe(0x3c);
+    expect(out[(br[2] as number) - 1]).toBe(0x3e);
+    expect((br[2] as number) + (br[3] as number)).toBe(out.length);
+    const d1 = await pdfByteRangeDigest(out, br, 'SHA-256');
+    const tampered = out.slice();
+    const at = 200; // inside the original page content range
+    tampered[at] = (tampered[at] as number) ^ 0x01;
+    const d2 = await pdfByteRangeDigest(tampered, br, 'SHA-256');
+    expect(Buffer.from(d1).equals(Buffer.from(d2))).toBe(false);
+    const v = pdfsig(tampered);
+    expect(v).not.toContain('Signature is Valid.');
+    expect(v).toMatch(/Digest Mismatch|Signature is Invalid/);
+  });
+
+  it('stamping a document signed by another revision keeps it valid, after an unrelated update too', async () => {
+    const one = await signPdf(classicPdf());
+    const withNote = appendUpdate(one, new Map([[20, '<</Type /Annot /Subtype /Text /Rect [1 1 2 2]>>']]), 21);
+    const two = await signPdf(withNote, 'rsa', { rect: [10, 10, 60, 60] });
+    expectClean(two);
+    expectAllValid(two, 2);
+  });
+});
