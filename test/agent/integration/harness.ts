@@ -93,6 +93,7 @@ export interface StartOptions {
   readonly policy?: unknown;
   readonly stateDir?: string;
   readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startAgent(o: StartOptions = {}): Promise<StartedAgent> {
@@ -105,7 +106,7 @@ export async function startAgent(o: StartOptions = {}): Promise<StartedAgent> {
     writeFileSync(policyPath, JSON.stringify(o.policy));
     args.push('--policy', policyPath);
   }
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ESEAL_DEV_PKI: testPkiDir() } });
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ESEAL_DEV_PKI: testPkiDir(), ...o.env } });
   let out = '';
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
