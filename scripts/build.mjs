@@ -28,6 +28,8 @@ async function buildExtension() {
     background: join(root, 'extension/background/background.ts'),
     content: join(root, 'extension/content/content.ts'),
     options: join(root, 'extension/options/options.ts'),
+    // The page SDK (window.eseal), a standalone script a portal includes; also copied to dist/sdk.
+    'eseal-sdk': join(root, 'extension/page/eseal-sdk.ts'),
   };
   const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
   manifest.version = pkg.version;
@@ -58,6 +60,11 @@ async function buildExtension() {
     await cp(join(root, 'extension/options/options.html'), join(out, 'options.html'));
     await cp(join(root, 'extension/icons'), join(out, 'icons'), { recursive: true });
   }
+  // The copy for portals: one classic script (IIFE, no module loader needed) plus its typings.
+  const sdkOut = join(dist, 'sdk');
+  await mkdir(sdkOut, { recursive: true });
+  await build({ ...common, sourcemap: false, entryPoints: [join(root, 'extension/page/eseal-sdk.ts')], outfile: join(sdkOut, 'eseal-sdk.js'), format: 'iife', platform: 'browser', target: ['chrome109', 'firefox115', 'edge109'] });
+  await cp(join(root, 'extension/page/eseal.d.ts'), join(sdkOut, 'eseal.d.ts'));
 }
 
 async function buildAgent() {

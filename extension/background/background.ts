@@ -1,19 +1,101 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module
- * Background router (skeleton): the portal origin comes from `sender`, never from the payload.
- * The policy, consent window and agent operations arrive with the extension issue.
+ * Background (service worker on Chrome/Edge, event page on Firefox): the router.
+ *
+ * - `{type: 'eseal:page'}` from a content script → PageRequestHandler (origin from `sender`,
+ *   policy, queue per origin, agent);
+ * - `{type: 'eseal:options', op}` from the extension's own options page only → pairing, state,
+ *   diagnostics (optionsApi.ts); the pairing key never leaves this context;
+ * - Port `eseal-events` from a content script whose origin may use `events` → agent events
+ *   (`token.changed`) while connected.
  */
-import { browserApi } from '../browserApi.js';
-import { probeAgent } from './transport/AgentConnection.js';
+import { SealError } from '../../shared/errors/index.js';
+import { decide } from '../../shared/policy/Policy.js';
+import { DEFAULT_AGENT_PORT } from '../../shared/protocol/index.js';
+import { browserApi, type RuntimePort, type RuntimeSender } from '../browserApi.js';
+import { EVENTS_PORT } from '../content/relay.js';
+import { Diagnostics } from './diagnostics.js';
+import { handleOptionsRequest, isOptionsSender } from './optionsApi.js';
+import { PageRequestHandler, senderContext } from './PageRequestHandler.js';
+import { PairingStore } from './pairingStore.js';
+import { loadPolicy } from './policySource.js';
+import { AgentConnection } from './transport/AgentConnection.js';
+
+declare const __ESEAL_BROWSER__: string | undefined;
 
 const api = browserApi();
+const extensionVersion = api.runtime.getManifest().version;
+const lang: 'zh-CN' | 'en' = (api.i18n.getUILanguage?.() ?? 'zh-CN').toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+const ownOrigin = new URL(api.runtime.getURL('')).origin;
+const pairings = new PairingStore(api.storage.local);
+const diagnostics = new Diagnostics();
+const eventPorts = new Set<RuntimePort>();
 
-api.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const m = (message ?? {}) as { action?: unknown };
-  if (m.action === 'eseal:status') {
-    void probeAgent().then((agent) => sendResponse({ extensionVersion: api.runtime.getManifest().version, origin: sender.origin ?? null, agent }));
+let connection: AgentConnection | undefined;
+let connectionPort = 0;
+
+/** The one AgentConnection, for the port the policy names (recreated if it changes). */
+async function agent(): Promise<AgentConnection> {
+  const { policy } = await loadPolicy(api);
+  const port = policy.agentPort || DEFAULT_AGENT_PORT;
+  if (!connection || connectionPort !== port) {
+    connection?.close();
+    connectionPort = port;
+    connection = new AgentConnection({
+      port,
+      origin: ownOrigin,
+      loadCredentials: () => pairings.credentials(),
+      extensionVersion,
+      browser: typeof __ESEAL_BROWSER__ === 'string' ? __ESEAL_BROWSER__ : 'unknown',
+      onEvent: (event, data) => {
+        for (const p of eventPorts) p.postMessage({ event, data });
+      },
+      onStateChange: (_state, error) => {
+        if (error) diagnostics.record('(agent)', 'connect', error);
+      },
+    });
+  }
+  return connection;
+}
+
+const pages = new PageRequestHandler({
+  loadPolicy: () => loadPolicy(api),
+  agent,
+  extensionVersion,
+  lang,
+  onError: (origin, action, error) => diagnostics.record(origin, action, error),
+});
+
+api.runtime.onMessage.addListener((message: unknown, sender: RuntimeSender, sendResponse: (response: unknown) => void) => {
+  if (sender.id !== api.runtime.id) return undefined;
+  const type = (message as { type?: unknown } | null)?.type;
+  if (type === 'eseal:page') {
+    void pages.handle(message, sender).then(sendResponse);
     return true;
   }
+  if (type === 'eseal:options' && isOptionsSender(sender, ownOrigin)) {
+    void handleOptionsRequest(message, { api, agent, pairings, diagnostics, extensionVersion, loadPolicy: () => loadPolicy(api) }).then(sendResponse);
+    return true;
+  }
+  return undefined;
+});
+
+api.runtime.onConnect.addListener((port: RuntimePort) => {
+  if (port.name !== EVENTS_PORT || !port.sender || port.sender.id !== api.runtime.id) return port.disconnect();
+  const ctx = senderContext(port.sender, lang);
+  void (async () => {
+    const { policy } = await loadPolicy(api);
+    if (!ctx || !decide(policy, ctx.origin, 'events').allowed) {
+      diagnostics.record(ctx?.origin ?? '(unknown)', 'events', new SealError('ERR_POLICY_DENIED', { origin: ctx?.origin ?? '(unknown)', action: 'events' }));
+      return port.disconnect();
+    }
+    eventPorts.add(port);
+    (await agent()).setWatch(true);
+    port.onDisconnect.addListener(() => {
+      eventPorts.delete(port);
+      if (eventPorts.size === 0) connection?.setWatch(false);
+    });
+  })();
   return undefined;
 });

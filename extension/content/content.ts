@@ -1,22 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module
- * Content script: a relay without logic (web-eid's model). It answers an ack at once so the page
- * can tell "extension missing" from "agent missing", and forwards `eseal:*` requests to the
- * background, which takes the origin from the browser.
+ * Content script: the relay between the page SDK and the background (relay.ts). It adds nothing
+ * to the messages; the background takes the origin from the browser and refuses origins the
+ * policy does not list (deny by default, no prompt).
  */
 import { browserApi } from '../browserApi.js';
+import { startRelay } from './relay.js';
 
 const api = browserApi();
-
-window.addEventListener('message', (event: MessageEvent) => {
-  if (event.source !== window || !window.isSecureContext && location.hostname !== 'localhost' && location.hostname !== '127.0.0.1') return;
-  const data = event.data as { action?: unknown; id?: unknown } | null;
-  const action = typeof data?.action === 'string' ? data.action : '';
-  if (!data || !action.startsWith('eseal:') || action.endsWith('-ack') || action.endsWith('-result')) return;
-  const id = typeof data.id === 'string' ? data.id.slice(0, 64) : '';
-  window.postMessage({ action: `${action}-ack`, id }, window.location.origin);
-  void api.runtime.sendMessage({ action }).then((result) => {
-    window.postMessage({ action: `${action}-result`, id, result }, window.location.origin);
-  });
-});
+startRelay(window, { sendMessage: (m) => api.runtime.sendMessage(m), connect: (info) => api.runtime.connect(info) });

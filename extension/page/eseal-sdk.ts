@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * Entry point of the standalone page SDK script (`eseal-sdk.js`, built by scripts/build.mjs):
+ * defines `window.eseal` once. A portal includes it with `<script src="eseal-sdk.js">`.
+ */
+import { createESealClient, type ESealClient } from './sdk.js';
+
+const w = window as unknown as { eseal?: ESealClient };
+if (w.eseal === undefined) {
+  Object.defineProperty(window, 'eseal', { value: Object.freeze(createESealClient(window)), writable: false, configurable: false, enumerable: true });
+}
