@@ -18,3 +18,12 @@ export {
   type PreparePdfSignatureOptions,
   type PreparedPdfSignature,
 } from './preparePdfSignature.js';
+export {
+  readPdfSignatures,
+  classifyChanges,
+  type PdfByteRangeCheck,
+  type PdfModificationLevel,
+  type PdfObjectChange,
+  type PdfSignatureInfo,
+  type PdfSignatureList,
+} from './readPdfSignatures.js';
