@@ -9,12 +9,14 @@
 import { cpus, totalmem } from 'node:os';
 import { benchCrypto } from './crypto.js';
 import { benchOfd } from './ofd.js';
+import { benchAgent } from './agent.js';
 
 type Section = () => Promise<Record<string, unknown>>;
 
 const sections: Record<string, Section> = {
   crypto: benchCrypto,
   ofd: benchOfd,
+  agent: benchAgent,
 };
 
 async function main(): Promise<void> {
