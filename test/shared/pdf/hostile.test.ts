@@ -139,7 +139,7 @@ describe('seeded mutation fuzz', () => {
           run();
           outcomes.ok++;
         } catch (e) {
-          if (!isSealError(e)) throw new Error(`mutation ${i} (kind ${kind}) threw a non-SealError: ${String(e)}`);
+          if (!isSealError(e)) throw new Error(`mutation ${i} (kind ${kind}) threw a non-SealError: ${String(e)}`, { cause: e });
           outcomes.errors.set(e.code, (outcomes.errors.get(e.code) ?? 0) + 1);
         }
       }
