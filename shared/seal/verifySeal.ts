@@ -48,6 +48,7 @@ import { parseDer, readTime, isUniversal, isContext, Tag, readOid, readOctetStri
 import { sm2Verify } from '../crypto/sm2.js';
 import { parseCertificate, verifySignatureByOid, type Certificate, type Crl } from '../x509/index.js';
 import { evaluateChain } from '../verify/chain.js';
+import { verifyCmsSignedData } from '../cms/verifyCmsSignedData.js';
 import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from '../verify/checks.js';
 import type { CertificateSummary, CheckResult, Indication, SealCode, SealSummary, SubIndication } from '../verify/VerificationReport.js';
 import { certDigest, equalBytesCt, matchCertDigest, type CertDigestAlgorithm } from './certDigest.js';
@@ -401,26 +402,40 @@ export async function verifySesSignature(der: Uint8Array, ctx: SealVerifyContext
   // 5. signer certificate path at the reference time.
   if (!(signerCert instanceof SealError)) signer = await evaluatePath(c, 'signature.signer-certificate', signerCert, ctx, refTime, 'signer');
 
-  // 6. time-stamp: read the token (RFC 3161 TimeStampToken expected) and check that its message
-  // imprint covers the signature value; its own signature is not verified yet.
+  // 6. time-stamp (RFC 3161 TimeStampToken over the signature value): its message imprint must cover
+  // this signature value and its own CMS signature must verify (shared/cms). A token that is present
+  // but does not verify, or covers something else, fails the signature: a genuine seal never carries
+  // a forged or misplaced time-stamp. A valid token whose TSA does not chain to a trust anchor is a
+  // warning: the claimed signing time then stands unproven, as without a token.
   let timeStamp: TimeStampInfo | undefined;
   if (sig.timeStamp !== undefined) {
     const ts = readTimeStampToken(sig.timeStamp);
     const alg = ts.imprintAlgorithm === undefined ? undefined : IMPRINT_ALGORITHMS[ts.imprintAlgorithm];
     const imprintMatches = ts.imprint !== undefined && alg !== undefined && equalBytesCt(ts.imprint, certDigest(alg, sig.signature));
-    timeStamp = { present: true, verified: false, ...(ts.genTime === undefined ? {} : { time: ts.genTime.toISOString() }) };
+    const cms = ts.imprint === undefined ? undefined : await verifyCmsSignedData(sig.timeStamp, { trustAnchors: ctx.trustAnchors, intermediates: ctx.intermediates ?? [], crls: ctx.crls ?? [], ...(ts.genTime === undefined ? {} : { time: ts.genTime }) });
+    const cryptoOk = cms !== undefined && cms.checks.some((k) => k.id === 'signature.value' && k.status === 'passed') && !cms.checks.some((k) => k.status === 'failed' && k.id !== 'signature.signer-certificate');
+    const trusted = cryptoOk && cms.indication === 'TOTAL_PASSED';
+    const verified = imprintMatches && cryptoOk;
+    timeStamp = { present: true, verified, ...(ts.genTime === undefined ? {} : { time: ts.genTime.toISOString() }) };
     const details = {
       parsed: ts.imprint !== undefined,
       ...(ts.genTime === undefined ? {} : { genTime: ts.genTime.toISOString() }),
       ...(ts.imprintAlgorithm === undefined ? {} : { imprintAlgorithm: ts.imprintAlgorithm }),
       imprintMatchesSignature: imprintMatches,
+      tokenSignatureValid: cryptoOk,
+      ...(cms?.signer === undefined ? {} : { tsa: cms.signer.subject, tsaStatus: cms.signer.status }),
     };
+    const when = ts.genTime?.toISOString() ?? '?';
     if (ts.imprint === undefined) {
-      c.add(check('signature.time-stamp', 'warning', '签章含时间戳，但无法解析（未验证）', 'The signature carries a time-stamp that could not be parsed (not verified)', details));
+      c.add(check('signature.time-stamp', 'failed', '签章所含时间戳无法解析', 'The signature carries a time-stamp that cannot be parsed', details), failed('FORMAT_FAILURE'));
     } else if (!imprintMatches) {
-      c.add(check('signature.time-stamp', 'warning', '时间戳的消息摘要与签名值不符（未验证）', "The time-stamp's message imprint does not match the signature value (not verified)", details));
+      c.add(check('signature.time-stamp', 'failed', '时间戳不是针对本签章签名值的', 'The time-stamp does not cover this signature value', details), failed('SIG_CRYPTO_FAILURE'));
+    } else if (!cryptoOk) {
+      c.add(check('signature.time-stamp', 'failed', '时间戳的签名验证失败', "The time-stamp's own signature does not verify", details), failed('SIG_CRYPTO_FAILURE'));
+    } else if (!trusted) {
+      c.add(check('signature.time-stamp', 'warning', `时间戳有效（${when}），但时间戳服务机构证书不可信或无法判断`, `The time-stamp (${when}) verifies, but the time-stamping authority is not trusted or cannot be judged`, details));
     } else {
-      c.add(check('signature.time-stamp', 'warning', `时间戳覆盖签名值，时间 ${ts.genTime?.toISOString() ?? '未知'}；时间戳签名未验证`, `The time-stamp covers the signature value, time ${ts.genTime?.toISOString() ?? 'unknown'}; its signature was not verified`, details));
+      c.add(check('signature.time-stamp', 'passed', `时间戳有效，签章时间 ${when}`, `The time-stamp verifies; signed at ${when}`, details));
     }
   }
 

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCertificates } from '../../../shared/x509/index.js';
 import { SealError } from '../../../shared/errors/index.js';
 import { sm2Sign } from '../../../shared/crypto/sm2.js';
 import { sm3 } from '../../../shared/crypto/sm3.js';
@@ -185,17 +186,18 @@ describe('make a v4 seal, sign, verify', () => {
     expect(v.checks.find((c) => c.id === 'signature.value')?.details?.signatureForm).toBe('raw64');
   });
 
-  it('a time-stamp is parsed but reported as not verified (warning)', async () => {
+  it('an unreadable time-stamp fails the signature (FORMAT_FAILURE)', async () => {
     const sig = decodeSES_Signature(sigDer);
     const withTs = encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sig.signature, timeStamp: Uint8Array.of(0x30, 0x00) });
     expect(decodeSES_Signature(withTs).timeStamp).toEqual(Uint8Array.of(0x30, 0x00));
     const v = await verifySesSignature(withTs, ctx());
     expect(v.timeStamp).toEqual({ present: true, verified: false });
-    expect(statusOf(v, 'signature.time-stamp')).toBe('warning');
-    expect(v.indication).toBe('TOTAL_PASSED');
+    expect(statusOf(v, 'signature.time-stamp')).toBe('failed');
+    expect(v.indication).toBe('TOTAL_FAILED');
+    expect(v.subIndications).toContain('FORMAT_FAILURE');
   });
 
-  it('an RFC 3161 time-stamp token over the signature value (made with openssl ts) is read', async () => {
+  it('an RFC 3161 time-stamp token over the signature value (made with openssl ts) is verified', async () => {
     const sig = decodeSES_Signature(sigDer);
     const dir = mkdtempSync(join(tmpdir(), 'eseal-tsa-'));
     try {
@@ -213,14 +215,30 @@ describe('make a v4 seal, sign, verify', () => {
       const withTs = encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sig.signature, timeStamp: token });
       const v = await verifySesSignature(withTs, ctx());
       expect(v.timeStamp?.present).toBe(true);
-      expect(v.timeStamp?.verified).toBe(false);
+      expect(v.timeStamp?.verified).toBe(true);
       expect(Math.abs(new Date(v.timeStamp?.time ?? 0).getTime() - Date.now())).toBeLessThan(600_000);
-      expect(v.checks.find((c) => c.id === 'signature.time-stamp')?.details).toMatchObject({ parsed: true, imprintAlgorithm: '1.2.156.10197.1.401', imprintMatchesSignature: true });
+      expect(v.checks.find((c) => c.id === 'signature.time-stamp')?.details).toMatchObject({ parsed: true, imprintAlgorithm: '1.2.156.10197.1.401', imprintMatchesSignature: true, tokenSignatureValid: true });
+      // The TSA is not among the trust anchors: the token verifies but is only a warning.
+      expect(statusOf(v, 'signature.time-stamp')).toBe('warning');
+      expect(v.indication).toBe('TOTAL_PASSED');
+      // With the TSA as a trust anchor the time-stamp check passes.
+      const tsaCert = parseCertificates(readFileSync(join(dir, 'tsa.pem'), 'utf8'));
+      const trustedTsa = await verifySesSignature(withTs, { ...ctx(), trustAnchors: [...ctx().trustAnchors, ...tsaCert] });
+      expect(statusOf(trustedTsa, 'signature.time-stamp')).toBe('passed');
+      expect(trustedTsa.indication).toBe('TOTAL_PASSED');
       // the same token next to a different signature value (raw r||s form) does not cover it
       const other = encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sm2SignatureValueToRaw(sig.signature), timeStamp: token });
       const v2 = await verifySesSignature(other, ctx());
       expect(v2.checks.find((c) => c.id === 'signature.time-stamp')?.details).toMatchObject({ parsed: true, imprintMatchesSignature: false });
-      expect(v2.indication).toBe('TOTAL_PASSED');
+      expect(v2.indication).toBe('TOTAL_FAILED');
+      expect(v2.timeStamp?.verified).toBe(false);
+      // a token whose TSA signature was tampered with (last byte of the signature value flipped)
+      const forged = token.slice();
+      forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 0x01;
+      const v3 = await verifySesSignature(encodeSES_SignatureV4({ toSignDer: sig.raw.toSign, cert: sig.cert, signatureAlgID: sig.signatureAlgID, signature: sig.signature, timeStamp: forged }), ctx());
+      expect(v3.timeStamp?.verified).toBe(false);
+      expect(v3.indication).toBe('TOTAL_FAILED');
+      expect(v3.subIndications).toContain('SIG_CRYPTO_FAILURE');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
