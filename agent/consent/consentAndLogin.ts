@@ -35,7 +35,15 @@ export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = fals
     const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, pinPad: true });
     auditConsent(o, reply.approved);
     if (!reply.approved) throw new SealError('ERR_USER_CANCELLED');
-    await o.session.loginWithPinPad();
+    o.target.progress('awaiting_pinpad', { tokenLabel: o.session.token.label, retriesLeft: o.session.token.pinRetriesLeft ?? null });
+    try {
+      // PKCS#11 C_Login is synchronous in pkcs11js: the agent's event loop waits while the pad does.
+      await o.session.loginWithPinPad();
+    } catch (error) {
+      noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'error', errorCode: error instanceof SealError ? error.code : 'ERR_INTERNAL', requestId: o.target.requestId, extra: { entry: 'pinpad' } });
+      throw error;
+    }
+    noteAudit(o, { origin: o.origin, method: `${o.method}.login`, result: 'ok', requestId: o.target.requestId, extra: { entry: 'pinpad' } });
     return undefined;
   }
   const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, retriesLeft: o.session.token.pinRetriesLeft ?? null });

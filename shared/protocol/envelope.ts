@@ -31,8 +31,11 @@ export const RESULT_CACHE_TTL_MS = 5 * 60 * 1000;
 /** Default time the agent waits for the user (consent, PIN) when the request gives no deadlineMs. */
 export const DEFAULT_USER_TIMEOUT_MS = 120_000;
 
-/** Stages reported in `progress` frames. */
-export type ProgressStage = 'queued' | 'awaiting_consent' | 'awaiting_pin' | 'signing' | 'item';
+/**
+ * Stages reported in `progress` frames. `awaiting_pinpad`: the token has its own PIN pad; the user
+ * types the PIN on the key (the agent never asks the extension for it).
+ */
+export type ProgressStage = 'queued' | 'awaiting_consent' | 'awaiting_pin' | 'awaiting_pinpad' | 'signing' | 'item';
 
 export type EnvelopeKind = 'hello' | 'welcome' | 'auth' | 'req' | 'progress' | 'res' | 'evt';
 

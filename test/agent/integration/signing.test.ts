@@ -250,7 +250,8 @@ describe('data.sign', () => {
         expect(tampered.indication).toBe('TOTAL_FAILED');
       }
     }
+    // RFC 5652 `cms` is for ECDSA/RSA keys (softhsm.test.ts); an SM2 key takes sm2-cms.
     const rfc = await client.request('data.sign', { certId: 'cert-official', format: 'cms', item: { data: data.toString('base64'), propertyInfo: 'x', display: { title: 't' } } }, { ctx });
-    expect(rfc.res).toMatchObject({ ok: false, error: { code: 'ERR_NOT_IMPLEMENTED' } });
+    expect(rfc.res).toMatchObject({ ok: false, error: { code: 'ERR_CRYPTO_ALGORITHM_UNSUPPORTED' } });
   });
 });
