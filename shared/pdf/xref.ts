@@ -13,7 +13,7 @@
 import type { PdfDict} from './objects.js';
 import { PdfStream, isDict, isInt, isName, type PdfObject } from './objects.js';
 import { Lexer, indexOf, isWhite, lastIndexOf, malformed, parseIndirectObject, parseObject, startsWith, PDF_LIMITS } from './parser.js';
-import { decodeStream } from './filters.js';
+import { decodeStream, MAX_DECODED_STREAM } from './filters.js';
 
 export const MAX_XREF_SECTIONS = 1024;
 
@@ -115,7 +115,10 @@ function parseXrefStream(buf: Uint8Array, offset: number): { entries: Map<number
     if (!Array.isArray(indexRaw) || indexRaw.length % 2 !== 0 || !indexRaw.every((x) => isInt(x) && x >= 0)) throw malformed('bad /Index in xref stream');
     index.push(...(indexRaw as number[]));
   }
-  const data = decodeStream(s);
+  let rows = 0;
+  for (let k = 1; k < index.length; k += 2) rows += index[k] as number;
+  // The decoded size is known from /W and /Index (+1 byte per row for a PNG predictor): cap there.
+  const data = decodeStream(s, Math.min(MAX_DECODED_STREAM, rows * (rowLen + 1) + 4096));
   const entries = new Map<number, XrefEntry>();
   let p = 0;
   const read = (n: number): number => {

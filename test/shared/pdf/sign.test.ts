@@ -4,7 +4,9 @@
  * `pdfsig` (NSS: ECDSA P-256 and RSA CMS over the /ByteRange).
  */
 import { describe, expect, it } from 'vitest';
-import { PdfReader, fillPdfSignature, pdfByteRangeDigest, preparePdfSignature } from '../../../shared/pdf/index.js';
+import { createHash } from 'node:crypto';
+import { PdfReader, fillPdfSignature, pdfByteRangeDigest, preparePdfSignature, readPdfSignatures } from '../../../shared/pdf/index.js';
+import { sm3 } from '../../../shared/crypto/sm3.js';
 import type { PdfDict } from '../../../shared/pdf/objects.js';
 import { isName, isRef } from '../../../shared/pdf/objects.js';
 import { SealError } from '../../../shared/errors/index.js';
@@ -210,5 +212,27 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     const two = await signPdf(withNote, 'rsa', { rect: [10, 10, 60, 60] });
     expectClean(two);
     expectAllValid(two, 2);
+  });
+
+  it('pdfByteRangeDigest streams SM3 and SHA-256 over exactly the two ranges', async () => {
+    const prepared = preparePdfSignature(classicPdf(), { page: 0, rect: [0, 0, 10, 10], signingTime: SIGNING_TIME, contentsReserveBytes: 100, subFilter: 'adbe.pkcs7.detached' });
+    const [a, b, c, d] = prepared.byteRange;
+    const joined = Buffer.concat([prepared.bytes.subarray(a, a + b), prepared.bytes.subarray(c, c + d)]);
+    expect(Buffer.from(await pdfByteRangeDigest(prepared.bytes, prepared.byteRange, 'SM3')).equals(Buffer.from(sm3(joined)))).toBe(true);
+    expect(Buffer.from(await pdfByteRangeDigest(prepared.bytes, prepared.byteRange, 'SHA-256')).equals(createHash('sha256').update(joined).digest())).toBe(true);
+    expect(prepared.bytes[c - 1]).toBe(0x3e);
+    expect(prepared.bytes[a + b]).toBe(0x3c);
+    await expect(pdfByteRangeDigest(prepared.bytes, [0, 10, 5, 10], 'SM3')).rejects.toMatchObject({ code: 'ERR_PDF_MALFORMED' });
+    await expect(pdfByteRangeDigest(prepared.bytes, [0, 10, 20, prepared.bytes.length], 'SM3')).rejects.toMatchObject({ code: 'ERR_PDF_MALFORMED' });
+  });
+
+  it('a Chinese field name and reason round-trip (UTF-16BE text strings)', async () => {
+    const out = await signPdf(classicPdf(), 'p256', { fieldName: '单位公章', reason: '同意', contactInfo: '010-12345678' });
+    expectAllValid(out, 1);
+    expect(pdfsig(out)).toContain('单位公章');
+    const s = readPdfSignatures(out).signatures[0];
+    expect(s?.fieldName).toBe('单位公章');
+    expect(s?.reason).toBe('同意');
+    expect(s?.contactInfo).toBe('010-12345678');
   });
 });
