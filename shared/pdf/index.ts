@@ -9,7 +9,7 @@ export { PdfReader, guardPdf, type PageInfo } from './PdfReader.js';
 export { readXrefChain, findStartxref, findEofMarkers, type XrefEntry, type XrefSection } from './xref.js';
 export { PDF_LIMITS } from './parser.js';
 export { PdfDict, PdfName, PdfRef, PdfStream, PdfString, type PdfObject } from './objects.js';
-export { pdfByteRangeDigest, checkByteRangeBounds, type ByteRange, type PdfDigestAlgorithm } from './byteRange.js';
+export { pdfByteRangeDigest, checkByteRangeBounds, type ByteRange, type IncrementalHash, type PdfDigestAlgorithm } from './byteRange.js';
 export {
   preparePdfSignature,
   fillPdfSignature,

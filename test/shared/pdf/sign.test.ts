@@ -166,6 +166,16 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     );
   });
 
+  it('signs a DocMDP P=2 certified document (approval signatures are allowed)', async () => {
+    const pdf = buildPdf([
+      ...onePageObjects({ catalogExtra: ' /Perms <</DocMDP 6 0 R>>' }),
+      '<</Type /Sig /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 2 /V /1.2>>>>]>>',
+    ]);
+    const out = await signPdf(pdf);
+    expectClean(out);
+    expectAllValid(out, 1);
+  });
+
   it('refuses an encrypted document', () => {
     const enc = qpdfTransform(classicPdf(), ['--encrypt', 'u', 'o', '256', '--']);
     expect(() => preparePdfSignature(enc, { page: 0, rect: [0, 0, 10, 10], signingTime: SIGNING_TIME, contentsReserveBytes: 1000, subFilter: 'adbe.pkcs7.detached' })).toThrow(
@@ -222,6 +232,8 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     expect(Buffer.from(await pdfByteRangeDigest(prepared.bytes, prepared.byteRange, 'SHA-256')).equals(createHash('sha256').update(joined).digest())).toBe(true);
     expect(prepared.bytes[c - 1]).toBe(0x3e);
     expect(prepared.bytes[a + b]).toBe(0x3c);
+    const native = await pdfByteRangeDigest(prepared.bytes, prepared.byteRange, 'SHA-256', { hasher: createHash('sha256') });
+    expect(Buffer.from(native).equals(createHash('sha256').update(joined).digest())).toBe(true);
     await expect(pdfByteRangeDigest(prepared.bytes, [0, 10, 5, 10], 'SM3')).rejects.toMatchObject({ code: 'ERR_PDF_MALFORMED' });
     await expect(pdfByteRangeDigest(prepared.bytes, [0, 10, 20, prepared.bytes.length], 'SM3')).rejects.toMatchObject({ code: 'ERR_PDF_MALFORMED' });
   });
