@@ -21,7 +21,8 @@
  * - The signature dictionary is always a plain indirect object (never in an object stream).
  * - Encrypted input → ERR_PDF_ENCRYPTED; a certification signature with DocMDP /P 1 →
  *   ERR_PDF_CHANGES_FORBIDDEN.
- * Not yet: page /Rotate is not compensated in the appearance; /Lock and seed values are ignored.
+ * - On pages with /Rotate 90/180/270 the appearance is counter-rotated so the seal shows upright.
+ * Not yet: /Lock and seed values are ignored; an existing empty signature field is not reused.
  */
 import { zlibSync } from 'fflate';
 import { sm3 } from '../crypto/sm3.js';
@@ -225,13 +226,20 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
   const smaskRef = img?.alpha === undefined ? undefined : alloc();
 
   // ── appearance ──
-  const w = rect[2] - rect[0];
-  const h = rect[3] - rect[1];
+  // On a page shown rotated (/Rotate), the form is counter-rotated by /Matrix so the seal is upright
+  // on screen; its BBox then has the on-screen width and height (ISO 32000-1 §12.5.5).
+  const rot = (((page.rotate % 360) + 360) % 360) as number;
+  const swap = rot === 90 || rot === 270;
+  const w = swap ? rect[3] - rect[1] : rect[2] - rect[0];
+  const h = swap ? rect[2] - rect[0] : rect[3] - rect[1];
   const apDict = new PdfDict([
     ['Type', name('XObject')],
     ['Subtype', name('Form')],
     ['BBox', [0, 0, w, h]],
   ]);
+  if (rot === 90) apDict.set('Matrix', [0, 1, -1, 0, h, 0]);
+  else if (rot === 180) apDict.set('Matrix', [-1, 0, 0, -1, w, h]);
+  else if (rot === 270) apDict.set('Matrix', [0, -1, 1, 0, 0, w]);
   let apContent: string;
   if (img !== undefined && imgRef !== undefined) {
     apDict.set('Resources', new PdfDict([['XObject', new PdfDict([['Im0', imgRef]])]]));

@@ -10,7 +10,7 @@ import { sm3 } from '../../../shared/crypto/sm3.js';
 import type { PdfDict } from '../../../shared/pdf/objects.js';
 import { isName, isRef } from '../../../shared/pdf/objects.js';
 import { SealError } from '../../../shared/errors/index.js';
-import { appendUpdate, buildPdf, classicPdf, hybridPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform, updatedPdf, xrefStreamPdf } from './support/makePdf.js';
+import { appendUpdate, buildPdf, classicPdf, hybridPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform, renderPage, updatedPdf, xrefStreamPdf } from './support/makePdf.js';
 import { pdfsigSummary, signPdf, SIGNING_TIME } from './support/sign.js';
 
 const variants: [string, () => Uint8Array][] = [
@@ -246,5 +246,35 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     expect(s?.fieldName).toBe('单位公章');
     expect(s?.reason).toBe('同意');
     expect(s?.contactInfo).toBe('010-12345678');
+  });
+
+  it.each([0, 90, 180, 270])('the seal image renders upright and in place on a page with /Rotate %i (pdftoppm)', async (rotate) => {
+    const W = 595;
+    const H = 842;
+    const pdf = buildPdf(onePageObjects({ pageExtra: ` /Rotate ${rotate}` }));
+    // 8×8 image: top half red, bottom half blue, right-most column transparent
+    const rgb = new Uint8Array(8 * 8 * 3).map((_, i) => (Math.floor(i / 3) < 32 ? [255, 0, 0] : [0, 0, 255])[i % 3] as number);
+    const alpha = new Uint8Array(64).fill(255);
+    const rect: [number, number, number, number] = [300, 400, 400, 460];
+    const out = await signPdf(pdf, 'p256', { rect, appearance: { image: { width: 8, height: 8, rgb, alpha } } });
+    expectClean(out);
+    expectAllValid(out, 1);
+    const toScreen = (x: number, y: number): [number, number] =>
+      rotate === 0 ? [x, H - y] : rotate === 90 ? [y, x] : rotate === 180 ? [W - x, y] : [H - y, W - x];
+    const c1 = toScreen(rect[0], rect[1]);
+    const c2 = toScreen(rect[2], rect[3]);
+    const [sx1, sx2] = [Math.min(c1[0], c2[0]), Math.max(c1[0], c2[0])];
+    const [sy1, sy2] = [Math.min(c1[1], c2[1]), Math.max(c1[1], c2[1])];
+    const img = renderPage(out);
+    expect([img.width, img.height]).toEqual(rotate % 180 === 0 ? [W, H] : [H, W]);
+    const cx = (sx1 + sx2) / 2;
+    const top = img.rgb(cx, sy1 + (sy2 - sy1) / 4);
+    const bottom = img.rgb(cx, sy2 - (sy2 - sy1) / 4);
+    const outside = img.rgb(sx1 - 10, sy1 - 10);
+    expect(top[0]).toBeGreaterThan(200);
+    expect(top[2]).toBeLessThan(60);
+    expect(bottom[2]).toBeGreaterThan(200);
+    expect(bottom[0]).toBeLessThan(60);
+    expect(outside).toEqual([255, 255, 255]);
   });
 });

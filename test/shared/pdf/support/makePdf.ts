@@ -233,3 +233,24 @@ export function pdfsig(bytes: Uint8Array): string {
     return `${err.stdout ?? ''}${err.stderr ?? ''}`;
   }
 }
+
+/** Renders page 1 at 72 dpi with pdftoppm (1 pixel = 1 point) and returns an RGB pixel reader. */
+export function renderPage(bytes: Uint8Array): { width: number; height: number; rgb: (x: number, y: number) => [number, number, number] } {
+  const f = tmpFile('render.pdf', bytes);
+  const prefix = tmpFile('render');
+  execFileSync('pdftoppm', ['-r', '72', '-f', '1', '-l', '1', '-singlefile', f, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ppm = readFileSync(`${prefix}.ppm`);
+  const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString('latin1'));
+  if (m?.[1] === undefined || m[2] === undefined) throw new Error('not a PPM');
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  const off = m[0].length;
+  return {
+    width,
+    height,
+    rgb: (x, y) => {
+      const p = off + (Math.round(y) * width + Math.round(x)) * 3;
+      return [ppm[p] ?? -1, ppm[p + 1] ?? -1, ppm[p + 2] ?? -1];
+    },
+  };
+}
