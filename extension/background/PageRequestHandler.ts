@@ -15,6 +15,7 @@
  * (`progress awaiting_consent | awaiting_pin`) the request is cancelled at the agent and the page
  * gets ERR_NOT_IMPLEMENTED {feature: 'consent window'} — consent is never faked.
  */
+import { randomBytes } from '../../shared/crypto/index.js';
 import { SealError, serializeError, type SerializedError } from '../../shared/errors/index.js';
 import { decide, type PortalAction } from '../../shared/policy/Policy.js';
 import { METHODS, type MethodName, type RequestContext } from '../../shared/protocol/index.js';
@@ -163,7 +164,7 @@ export class PageRequestHandler {
           refuse?.(new SealError('ERR_NOT_IMPLEMENTED', { feature: 'consent window' }));
         }
       },
-      id: (requestId = `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`),
+      id: (requestId = `p-${Date.now().toString(36)}-${Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, '0')).join('')}`),
     });
     work.catch(() => undefined);
     return Promise.race([work, notYet]);
