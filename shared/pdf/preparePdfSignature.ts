@@ -228,7 +228,7 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
   // ── appearance ──
   // On a page shown rotated (/Rotate), the form is counter-rotated by /Matrix so the seal is upright
   // on screen; its BBox then has the on-screen width and height (ISO 32000-1 §12.5.5).
-  const rot = (((page.rotate % 360) + 360) % 360) as number;
+  const rot = ((page.rotate % 360) + 360) % 360;
   const swap = rot === 90 || rot === 270;
   const w = swap ? rect[3] - rect[1] : rect[2] - rect[0];
   const h = swap ? rect[2] - rect[0] : rect[3] - rect[1];
