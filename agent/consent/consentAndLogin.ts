@@ -30,6 +30,8 @@ export interface ConsentAndLoginOptions {
 
 /** Asks consent, then logs in; returns the PIN only when the batch policy allows caching it. */
 export async function consentAndLogin(o: ConsentAndLoginOptions, cachePin = false): Promise<string | undefined> {
+  // A locked PIN cannot be entered: ask neither consent nor PIN (unlocking needs the SO PIN / admin).
+  if (o.session.token.pinLocked) throw new SealError('ERR_TOKEN_PIN_LOCKED');
   if (o.policy.pin.entry === 'pinentry') return pinentryLogin(o);
   if (o.policy.pin.entry === 'pinpad' || o.session.token.pinPad) {
     const reply = await o.broker.ask(o.target, 'awaiting_consent', { ...o.consent, pinPad: true });
