@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { AgentConnection, type AgentConnectionOptions, type PairingCredentials, type WebSocketLike } from '../../extension/background/transport/AgentConnection.js';
 import type { SealError } from '../../shared/errors/index.js';
-import { MAX_FRAME_BYTES } from '../../shared/protocol/index.js';
+import { agentProof, MAX_FRAME_BYTES } from '../../shared/protocol/index.js';
 import { EXT_ORIGIN, freePort, PORTAL, startAgent, type StartedAgent } from '../agent/integration/harness.js';
 
 const wsFactory = (origin = EXT_ORIGIN) => (url: string) => new WebSocket(url, { origin }) as unknown as WebSocketLike;
@@ -207,5 +207,49 @@ describe('AgentConnection ↔ a squatting fake agent', () => {
     mode = 'fake-pairing';
     const e = await rejection(connection(port, () => undefined).pair('12345678', 'vitest'));
     expect(e.code).toBe('ERR_AGENT_IMPOSTOR');
+  });
+});
+
+describe('AgentConnection ↔ an agent that authenticates and then goes silent', () => {
+  const key = new Uint8Array(randomBytes(32));
+  let server: WebSocketServer;
+  let port: number;
+  let connections = 0;
+
+  beforeAll(async () => {
+    port = await freePort();
+    server = new WebSocketServer({ host: '127.0.0.1', port });
+    server.on('connection', (ws) => {
+      connections++;
+      ws.on('message', (data: Buffer) => {
+        const frame = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+        if (frame['kind'] === 'hello') {
+          const nonceA = new Uint8Array(randomBytes(32));
+          const nonceC = new Uint8Array(Buffer.from(String(frame['nonce']), 'base64'));
+          ws.send(JSON.stringify({ v: 1, kind: 'welcome', agentVersion: 'silent', instanceId: 'i-silent', nonce: Buffer.from(nonceA).toString('base64'), paired: true, proof: Buffer.from(agentProof(key, nonceC, nonceA, 'i-silent')).toString('base64'), pairingOpen: false, features: [] }));
+        } else if (frame['kind'] === 'auth') {
+          ws.send(JSON.stringify({ v: 1, kind: 'evt', event: 'authenticated', data: { keyId: 'k1' } }));
+        }
+        // Requests (and keepalives) are never answered.
+      });
+    });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  });
+  afterAll(async () => {
+    for (const c of server.clients) c.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('a request that gets no answer ends with ERR_TIMEOUT; an unanswered keepalive drops the socket and reconnects', async () => {
+    const conn = connection(port, () => ({ keyId: 'k1', key }), { keepaliveMs: 200 });
+    const e = await rejection(conn.request('status', {}, { timeoutMs: 700 }));
+    expect(e.code).toBe('ERR_TIMEOUT');
+    expect(conn.agent.agentVersion).toBe('silent');
+    const before = connections;
+    conn.setWatch(true);
+    // keepalive at 200 ms, unanswered by 400 ms → socket closed → reconnect with backoff.
+    await until(() => connections > before, 5000);
+    expect(conn.keepalivesAnswered).toBe(0);
+    conn.close();
   });
 });
