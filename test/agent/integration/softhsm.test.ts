@@ -4,7 +4,7 @@
 // RSA-2048 (CKM_RSA_PKCS over the DigestInfo), detached and attached. Each signature is checked by
 // `openssl cms -verify` (the certificate as its own trust anchor) and by shared/cms. A wrong PIN on
 // SoftHSM comes back through the protocol as another awaiting_pin with ERR_TOKEN_PIN_INCORRECT.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,9 +54,12 @@ function opensslCmsVerify(tmp: string, sig: Uint8Array, certPem: string, detache
   if (detached) args.push('-content', join(tmp, 'data.bin'));
   // OpenSSL prints "CMS Verification successful" on stderr and exits 0 only when the signature,
   // the messageDigest and the certificate path (to the given anchor) all check out.
-  const out = execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync('openssl', args, { encoding: 'utf8' });
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toMatch(/CMS Verification successful/);
   expect(readFileSync(join(tmp, 'out.bin')).equals(DATA)).toBe(true);
-  return out;
+  if (process.env['ESEAL_SHOW_OPENSSL'] === '1') console.log(`openssl ${args.join(' ')}\n→ ${run.stderr.trim()}`);
+  return run.stderr;
 }
 
 function opensslCmsVerifyFails(tmp: string, sig: Uint8Array, certPem: string): boolean {
