@@ -33,7 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
     agent = await startAgent({
       policy: {
         extensionOrigins: [EXT_ORIGIN],
-        portals: [{ origin: portal, name: 'e2e portal', actions: ['status', 'seals.list', 'events'], sealTypes: ['official'] }],
+        portals: [{ origin: portal, name: 'e2e portal', actions: ['status', 'seals.list', 'verify', 'events'], sealTypes: ['official'] }],
         development: { allowHttpLocalhost: true },
       },
     });
@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
       async (devPolicy) => {
         await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
       },
-      { agentPort: agent.port, portals: [{ origin: portal, actions: ['status', 'seals.list', 'events'], sealTypes: ['official'] }], development: { allowHttpLocalhost: true } },
+      { agentPort: agent.port, portals: [{ origin: portal, actions: ['status', 'seals.list', 'verify', 'events'], sealTypes: ['official'] }], development: { allowHttpLocalhost: true } },
     );
   });
 
@@ -106,6 +106,19 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
     });
     expect(status.s).toMatchObject({ agent: { connected: true, paired: true } });
     expect(status.count).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('eseal.verify() of an OFD (bytes from the page) returns the verification report of the agent', async () => {
+    const bytes = [...readFileSync(join(repoRoot, 'test/fixtures/samples/ofd/gomain-jiangsu-tax-v4.ofd'))];
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${demoPort}/sdk.html`);
+    const report = await page.evaluate(async (b) => {
+      const w = window as unknown as { eseal: { verify(r: unknown): Promise<Record<string, unknown>> } };
+      return w.eseal.verify({ document: new Uint8Array(b), fileName: 'tax.ofd', includePictures: false });
+    }, bytes);
+    expect(report).toMatchObject({ schemaVersion: 1, documentType: 'ofd' });
+    expect(['TOTAL_PASSED', 'TOTAL_FAILED', 'INDETERMINATE']).toContain(report['indication']);
     await page.close();
   });
 
