@@ -7,6 +7,9 @@ import type { BrowserApi, RuntimeSender, StorageArea } from '../../extension/bro
 import { PageRequestHandler, type AgentLike, type PageResponse } from '../../extension/background/PageRequestHandler.js';
 import { loadPolicy, type LoadedPolicy } from '../../extension/background/policySource.js';
 import { PairingStore } from '../../extension/background/pairingStore.js';
+import { Diagnostics } from '../../extension/background/diagnostics.js';
+import { handleOptionsRequest, isOptionsSender } from '../../extension/background/optionsApi.js';
+import { AgentConnection } from '../../extension/background/transport/AgentConnection.js';
 import type { RequestOptions } from '../../extension/background/transport/AgentConnection.js';
 import { SealError } from '../../shared/errors/index.js';
 import { parsePolicy } from '../../shared/policy/Policy.js';
@@ -196,5 +199,35 @@ describe('pairing store', () => {
     expect(JSON.stringify(summary)).not.toContain(Buffer.from(key).toString('base64'));
     await store.clear();
     expect(await store.summary()).toEqual({ paired: false });
+  });
+});
+
+describe('options API', () => {
+  const own = 'chrome-extension://mepihojfgfpgfcalkfgdmjcjhnfjgkcp';
+
+  it('accepts only the extension\'s own pages, never a content script in a web page', () => {
+    expect(isOptionsSender({ id: 'x', origin: own, url: `${own}/options.html` }, own)).toBe(true);
+    expect(isOptionsSender({ id: 'x', url: `${own}/options.html` }, own)).toBe(true); // Firefox: url only
+    expect(isOptionsSender({ id: 'x', origin: PORTAL, url: `${PORTAL}/`, tab: { id: 1 } }, own)).toBe(false);
+    expect(isOptionsSender({ id: 'x', url: `${own}.evil.example/x` }, own)).toBe(false);
+  });
+
+  it('state and the diagnostic report never contain the pairing key; a malformed code is refused before any connection', async () => {
+    const area = memoryArea();
+    const pairings = new PairingStore(area);
+    const key = new Uint8Array(32).fill(0xab);
+    await pairings.save({ keyId: 'k-opt', key, instanceId: 'i1' });
+    const diagnostics = new Diagnostics();
+    diagnostics.record(PORTAL, 'status', new SealError('ERR_POLICY_DENIED', { origin: PORTAL, action: 'status' }));
+    const conn = new AgentConnection({ port: 1, origin: own, loadCredentials: () => pairings.credentials(), createSocket: () => { throw new Error('no socket in this test'); } });
+    const deps = { api: fakeApi({}), agent: () => Promise.resolve(conn), pairings, diagnostics, extensionVersion: '0.1.0', loadPolicy: () => Promise.resolve(policy) };
+    const report = await handleOptionsRequest({ op: 'report' }, deps);
+    expect(report.ok).toBe(true);
+    const text = report.ok ? report.report ?? '' : '';
+    expect(JSON.parse(text)).toMatchObject({ pairing: { paired: true, keyId: 'k-opt' }, policy: { source: 'managed' }, lastErrors: [{ code: 'ERR_POLICY_DENIED' }] });
+    expect(text).not.toContain(Buffer.from(key).toString('base64'));
+    const bad = await handleOptionsRequest({ op: 'pair', code: '12ab' }, deps);
+    expect(bad.ok ? undefined : bad.error.code).toBe('ERR_INPUT_INVALID');
+    expect((await handleOptionsRequest({ op: 'nope' }, deps)).ok).toBe(false);
   });
 });
