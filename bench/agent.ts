@@ -235,9 +235,15 @@ export async function benchAgent(): Promise<Record<string, unknown>> {
     const latencies: number[] = [];
     const errors: Record<string, number> = {};
     let peakRss = rssBefore;
+    // RSS at each tenth of the run: a leak shows as growth that continues through the second half.
+    const total = clients * perClient;
+    const rssByDecile: number[] = [];
     const sampler = setInterval(() => {
       try {
-        peakRss = Math.max(peakRss, rssMiB(pid));
+        const now = rssMiB(pid);
+        peakRss = Math.max(peakRss, now);
+        const decile = Math.floor((10 * latencies.length) / total);
+        if (decile > rssByDecile.length - 1 && decile < 10) rssByDecile[decile] = now;
       } catch {
         // process gone
       }
@@ -265,7 +271,7 @@ export async function benchAgent(): Promise<Record<string, unknown>> {
     const chain = verifyAuditLog(join(stateDir, 'audit'));
     const seq = stats(sequential);
     const tok = stats(tokenTimes);
-    const total = clients * perClient;
+    const mid = rssByDecile[5];
     return {
       clients,
       requestsPerClient: perClient,
@@ -279,7 +285,13 @@ export async function benchAgent(): Promise<Record<string, unknown>> {
       sequentialLatencyMs: seq,
       tokenOwnTimeMs: tok,
       overheadMs: { p50: Math.round((seq.p50 - tok.p50) * 100) / 100, mean: Math.round((seq.mean - tok.mean) * 100) / 100, target: 5, includes: 'socket round trips (request, consent progress + reply, result) and three fsync-ed audit records' },
-      rssMiB: { beforeLoad: rssBefore, afterLoad: rssAfter, peak: peakRss },
+      rssMiB: {
+        beforeLoad: rssBefore,
+        afterLoad: rssAfter,
+        peak: peakRss,
+        byTenthOfRun: rssByDecile,
+        growthSecondHalf: mid === undefined ? null : Math.round((rssAfter - mid) * 10) / 10,
+      },
       audit: { loadRequestsAudited: auditedLoad, allAudited: auditedLoad === latencies.length, chainOk: chain.ok, records: chain.records },
     };
   } finally {
