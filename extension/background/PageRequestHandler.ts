@@ -157,7 +157,8 @@ export class PageRequestHandler {
     const work = agent.request(method, params, {
       ctx,
       onProgress: (stage) => {
-        if (stage === 'awaiting_consent' || stage === 'awaiting_pin') {
+        // Any user step (awaiting_consent, awaiting_pin, awaiting_pinpad, …) needs the consent window.
+        if (typeof stage === 'string' && stage.startsWith('awaiting_')) {
           // TODO(extension issue, consent window): show the consent/PIN window and answer with
           // consent.reply. Until then the request is cancelled: consent is never faked.
           agent.cancel(requestId);
