@@ -36,6 +36,7 @@ import {
   formatNumber,
   isDict,
   isInt,
+  isName,
   isRef,
   latin1Bytes,
   name,
@@ -155,6 +156,42 @@ function existingFieldNames(reader: PdfReader, fields: PdfObject | undefined): S
   return names;
 }
 
+interface ExistingSigField {
+  readonly fieldRef: PdfRef;
+  readonly field: PdfDict;
+  /** The same object as the field (merged field/widget; the only form supported so far). */
+  readonly widgetRef: PdfRef;
+  readonly widget: PdfDict;
+}
+
+/** The unsigned signature field named `full` (field and its widget, possibly the same object), if any. */
+function findEmptySignatureField(reader: PdfReader, fields: PdfObject | undefined, full: string): ExistingSigField | undefined {
+  const arr = reader.resolve(fields);
+  const stack: { o: PdfObject; prefix: string; ft?: PdfObject }[] = Array.isArray(arr) ? arr.map((o) => ({ o, prefix: '' })) : [];
+  const seen = new Set<number>();
+  let steps = 0;
+  while (stack.length > 0 && steps++ < MAX_FIELDS_SCANNED) {
+    const { o, prefix, ft } = stack.pop() as { o: PdfObject; prefix: string; ft?: PdfObject };
+    if (!isRef(o) || seen.has(o.num)) continue;
+    seen.add(o.num);
+    const d = reader.resolveDict(o);
+    if (d === undefined) continue;
+    const t = reader.resolve(d.get('T'));
+    const name_ = t instanceof PdfString ? (prefix === '' ? '' : `${prefix}.`) + decodeTextString(t.bytes) : prefix;
+    const myFt = d.get('FT') ?? ft;
+    const kids = reader.resolve(d.get('Kids'));
+    if (name_ === full && t instanceof PdfString) {
+      if (!isName(reader.resolve(myFt), 'Sig') || d.has('V')) return undefined;
+      if (d.has('Rect')) return { fieldRef: o, field: d, widgetRef: o, widget: d };
+      // A field with separate widget kids: written correctly per ISO 32000, but poppler 22.12 then
+      // reports the field as unsigned, so we do not claim support until a validator agrees.
+      throw new SealError('ERR_NOT_IMPLEMENTED', { feature: 'signing an existing signature field whose widget is a separate kid' });
+    }
+    if (Array.isArray(kids)) for (const k of kids) stack.push({ o: k, prefix: name_, ...(myFt === undefined ? {} : { ft: myFt }) });
+  }
+  return undefined;
+}
+
 function imageStreams(img: PdfSignatureImage, smaskRef: PdfRef | undefined): { image: PdfStream; smask?: PdfStream } {
   const dict = new PdfDict([
     ['Type', name('XObject')],
@@ -193,10 +230,10 @@ export function preparePdfSignature(pdf: Uint8Array, opts: PreparePdfSignatureOp
   return guardPdf(() => build(pdf, opts, rect));
 }
 
-function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number, number, number, number]): PreparedPdfSignature {
+function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [number, number, number, number]): PreparedPdfSignature {
+  let rect = optsRect;
   const reader = PdfReader.open(pdf);
   if (reader.docMdpPermission() === 1) throw new SealError('ERR_PDF_CHANGES_FORBIDDEN');
-  const page = reader.getPage(opts.page);
   const catalog = reader.catalog();
   const rootRef = reader.rootRef;
 
@@ -214,12 +251,25 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
   let fieldName = opts.fieldName;
   if (fieldName === undefined) {
     for (let i = 1; fieldName === undefined; i++) if (!taken.has(`Signature${i}`)) fieldName = `Signature${i}`;
-  } else if (taken.has(fieldName)) {
-    throw invalid('fieldName', `a field named ${fieldName} already exists`);
+  }
+  // An existing empty signature field of that name is signed in place (its own /Rect and page).
+  const existing = taken.has(fieldName) ? findEmptySignatureField(reader, afDict?.get('Fields'), fieldName) : undefined;
+  if (taken.has(fieldName) && existing === undefined) throw invalid('fieldName', `a field named ${fieldName} already exists and is not an empty signature field`);
+  let page = reader.getPage(opts.page);
+  if (existing !== undefined) {
+    const r = reader.resolve(existing.widget.get('Rect'));
+    const nums = Array.isArray(r) ? r.map((x) => reader.resolve(x)) : [];
+    if (nums.length !== 4 || !nums.every((x) => typeof x === 'number')) throw malformed(`signature field ${fieldName} has no valid /Rect`);
+    const [x1, y1, x2, y2] = nums as [number, number, number, number];
+    rect = [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
+    if (rect[2] - rect[0] <= 0 || rect[3] - rect[1] <= 0) throw malformed(`signature field ${fieldName} has an empty /Rect`);
+    const p = existing.widget.get('P');
+    const idx = isRef(p) ? reader.pageRefs().findIndex((x) => x.num === p.num) : -1;
+    if (idx >= 0) page = reader.getPage(idx);
   }
 
   const sigRef = alloc();
-  const widgetRef = alloc();
+  const widgetRef = existing?.widgetRef ?? alloc();
   const apRef = alloc();
   const img = opts.appearance?.image;
   const imgRef = img === undefined ? undefined : alloc();
@@ -253,8 +303,15 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
   }
   put(apRef, new PdfStream(apDict, latin1Bytes(apContent)));
 
-  // ── widget (merged field + annotation) ──
-  put(
+  // ── widget (merged field + annotation), or the existing field signed in place ──
+  const ap = new PdfDict([['N', apRef]]);
+  if (existing !== undefined) {
+    const merged = existing.fieldRef.num === existing.widgetRef.num;
+    const field = existing.field.clone().set('V', sigRef);
+    if (merged) field.set('AP', ap);
+    put(redefine(existing.fieldRef), field);
+    if (!merged) put(redefine(existing.widgetRef), existing.widget.clone().set('AP', ap));
+  } else put(
     widgetRef,
     new PdfDict([
       ['Type', name('Annot')],
@@ -265,13 +322,17 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
       ['Rect', rect],
       ['P', page.ref],
       ['F', 4],
-      ['AP', new PdfDict([['N', apRef]])],
+      ['AP', ap],
     ]),
   );
 
   // ── page /Annots ──
   const annots = page.dict.get('Annots');
-  if (isRef(annots)) {
+  const annotsArr = reader.resolve(annots);
+  const alreadyOnPage = existing !== undefined && Array.isArray(annotsArr) && annotsArr.some((a) => isRef(a) && a.num === widgetRef.num);
+  if (alreadyOnPage) {
+    // nothing to change on the page
+  } else if (isRef(annots)) {
     const arr = reader.resolve(annots);
     if (!Array.isArray(arr)) throw malformed('page /Annots is not an array');
     put(redefine(annots), [...arr, widgetRef]);
@@ -289,7 +350,9 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
   const withField = (d: PdfDict | undefined): PdfDict => {
     const nd = d === undefined ? new PdfDict() : d.clone();
     const fields = d?.get('Fields');
-    if (isRef(fields)) {
+    if (existing !== undefined) {
+      // the field is already listed
+    } else if (isRef(fields)) {
       const arr = reader.resolve(fields);
       if (!Array.isArray(arr)) throw malformed('/AcroForm /Fields is not an array');
       put(redefine(fields), [...arr, widgetRef]);
@@ -299,7 +362,10 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, rect: [number,
     }
     return nd.set('SigFlags', sigFlags(d));
   };
-  if (isRef(afRaw) && afDict !== undefined) {
+  const currentFlags = reader.resolve(afDict?.get('SigFlags'));
+  if (existing !== undefined && isInt(currentFlags) && (currentFlags & 3) === 3) {
+    // signing a listed field with /SigFlags already set: the AcroForm stays as it is
+  } else if (isRef(afRaw) && afDict !== undefined) {
     put(redefine(afRaw), withField(afDict));
   } else if (isDict(afRaw)) {
     put(redefine(rootRef), catalog.clone().set('AcroForm', withField(afRaw)));

@@ -277,4 +277,39 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     expect(bottom[0]).toBeLessThan(60);
     expect(outside).toEqual([255, 255, 255]);
   });
+
+  it('refuses (ERR_NOT_IMPLEMENTED) to sign an existing field whose widget is a separate kid', () => {
+    const pdf = buildPdf([
+      ...onePageObjects({ pageExtra: ' /Annots [7 0 R]', catalogExtra: ' /AcroForm <</Fields [6 0 R]>>' }),
+      '<</FT /Sig /T (Approver) /Kids [7 0 R]>>',
+      '<</Type /Annot /Subtype /Widget /Parent 6 0 R /Rect [100 100 200 150] /P 3 0 R /F 4>>',
+    ]);
+    expect(() => preparePdfSignature(pdf, { page: 0, rect: [0, 0, 10, 10], fieldName: 'Approver', signingTime: SIGNING_TIME, contentsReserveBytes: 1000, subFilter: 'adbe.pkcs7.detached' })).toThrow(
+      expect.objectContaining({ code: 'ERR_NOT_IMPLEMENTED' }) as Error,
+    );
+  });
+
+  it.each([
+    ['merged field/widget, /SigFlags set', ['<</FT /Sig /T (Approver) /Type /Annot /Subtype /Widget /Rect [100 100 200 150] /P 3 0 R /F 4>>'], ' /Annots [6 0 R]', ' /AcroForm <</Fields [6 0 R] /SigFlags 3>>'],
+    ['merged field/widget, no /SigFlags', ['<</FT /Sig /T (Approver) /Type /Annot /Subtype /Widget /Rect [100 100 200 150] /P 3 0 R /F 4>>'], ' /Annots [6 0 R]', ' /AcroForm <</Fields [6 0 R]>>'],
+  ] as const)('signs an existing empty signature field in place (%s)', async (_n, extra, pageExtra, catalogExtra) => {
+    const pdf = buildPdf([...onePageObjects({ pageExtra, catalogExtra }), ...extra]);
+    const out = await signPdf(pdf, 'p256', { fieldName: 'Approver', rect: [1, 1, 2, 2] });
+    expectClean(out);
+    expectAllValid(out, 1);
+    const list = readPdfSignatures(out);
+    expect(list.signatures).toHaveLength(1);
+    expect(list.signatures[0]?.fieldName).toBe('Approver');
+    expect(list.signatures[0]?.page).toBe(0);
+    const r = PdfReader.open(out);
+    const af = r.resolve(r.resolveDict(r.catalog().get('AcroForm'))?.get('Fields'));
+    expect(af).toHaveLength(1); // no new field
+    const annots = r.resolve(r.getPage(0).dict.get('Annots'));
+    expect(annots).toHaveLength(1); // no new widget
+    const widget = r.resolveDict((annots as unknown[])[0] as never);
+    expect(widget?.get('Rect')).toEqual([100, 100, 200, 150]); // the field's own rectangle
+    expect(r.resolveDict(widget?.get('AP'))?.has('N')).toBe(true);
+    // a second signature with the same (now signed) name is refused
+    await expect(signPdf(out, 'p256', { fieldName: 'Approver' })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
 });
