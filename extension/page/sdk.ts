@@ -11,7 +11,7 @@
  *   installed or not active on this page) and a reply timer (→ ERR_TIMEOUT). "Agent missing" is a
  *   coded reply from the extension (ERR_AGENT_UNAVAILABLE), so the two cases are told apart;
  * - one pending call per kind: a second `sealData` while one runs is refused with
- *   ERR_PROTOCOL_BUSY (`details.reason = 'action pending'`) — it would only queue a second consent;
+ *   ERR_ACTION_PENDING — it would only queue a second consent;
  * - every rejection is a SealError rebuilt by `deserializeError` from the code: `{code, message
  *   (English), messageZh, details}`; the text comes from our own table, never from the wire;
  * - there is no PIN parameter anywhere: the PIN is typed in the extension's consent window or on
@@ -177,7 +177,7 @@ export function createESealClient(win: PageWindow): ESealClient {
   function call<T>(kind: PageAction, params: Record<string, unknown>, options: CallOptions = {}, id = randomId(kind)): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (pending.has(kind)) {
-        reject(new SealError('ERR_PROTOCOL_BUSY', { reason: 'action pending', action: kind }));
+        reject(new SealError('ERR_ACTION_PENDING', { action: kind }));
         return;
       }
       const replyMs = typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : REPLY_TIMEOUT_MS[kind];

@@ -96,6 +96,7 @@ export const ERROR_TABLE = {
   ERR_PROTOCOL_VERSION: { category: 'protocol', retriable: false, zh: '协议版本不兼容（支持 {supported}）', en: 'Incompatible protocol version (supported: {supported})' },
   ERR_PROTOCOL_UNKNOWN_METHOD: { category: 'protocol', retriable: false, zh: '未知的方法：{method}', en: 'Unknown method: {method}' },
   ERR_PROTOCOL_TOO_LARGE: { category: 'protocol', retriable: false, zh: '消息过大（上限 {limit} 字节）', en: 'Message too large (limit {limit} bytes)' },
+  ERR_ACTION_PENDING: { category: 'input', retriable: true, zh: '同类操作（{action}）仍在进行，请等它结束', en: 'An operation of the same kind ({action}) is still in progress; wait for it to finish' },
   ERR_PROTOCOL_BUSY: { category: 'environment', retriable: true, zh: '请求过多，请稍后重试', en: 'Too many requests; try again shortly' },
 
   // ── agent, pairing, policy ──────────────────────────────────────────────────────────────

@@ -119,8 +119,8 @@ describe('page SDK + content-script relay', () => {
     const item = { propertyInfo: '/v/1', display: { title: 'x' }, digest: { alg: 'SM3' as const, value: 'A'.repeat(43) + '=' } };
     const first = eseal.sealData(item, { sealId: 's1' });
     const second = await rejection(eseal.sealData(item, { sealId: 's1' }));
-    expect(second.code).toBe('ERR_PROTOCOL_BUSY');
-    expect(second.details['reason']).toBe('action pending');
+    expect(second.code).toBe('ERR_ACTION_PENDING');
+    expect(second.details['action']).toBe('sealData');
     await expect(eseal.listSeals()).resolves.toEqual({ seals: [] });
     await new Promise((r) => setTimeout(r, 5));
     release(ok({ signature: 'sig' }));
