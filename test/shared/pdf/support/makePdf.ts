@@ -6,10 +6,11 @@
  * streams and hybrid files, and can append incremental updates.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zlibSync } from 'fflate';
+import { afterAll } from 'vitest';
 
 export type ObjSpec = string | { dict: string; data: Uint8Array | string };
 
@@ -191,6 +192,12 @@ export function updatedPdf(): Uint8Array {
 
 const dir = mkdtempSync(join(tmpdir(), 'eseal-pdf-'));
 let counter = 0;
+// Files are removed right after each tool run; the directory after the test file (modules are
+// isolated per test file, so each file has its own directory).
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const rm = (...paths: string[]) => {
+  for (const p of paths) rmSync(p, { force: true });
+};
 
 export function tmpFile(name: string, bytes?: Uint8Array): string {
   const path = join(dir, `${counter++}-${name}`);
@@ -207,6 +214,8 @@ export function qpdfCheck(bytes: Uint8Array): { code: number; out: string } {
   } catch (e) {
     const err = e as { status?: number; stdout?: string; stderr?: string };
     return { code: err.status ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  } finally {
+    rm(f);
   }
 }
 
@@ -220,7 +229,11 @@ export function qpdfTransform(bytes: Uint8Array, args: readonly string[]): Uint8
     // exit 3 = warnings; the output is still written
     if ((e as { status?: number }).status !== 3) throw e;
   }
-  return new Uint8Array(readFileSync(out));
+  try {
+    return new Uint8Array(readFileSync(out));
+  } finally {
+    rm(inp, out);
+  }
 }
 
 /** `pdfsig` output (exit code ignored: it is 0 even on a digest mismatch). */
@@ -231,6 +244,8 @@ export function pdfsig(bytes: Uint8Array): string {
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string };
     return `${err.stdout ?? ''}${err.stderr ?? ''}`;
+  } finally {
+    rm(f);
   }
 }
 
@@ -240,6 +255,7 @@ export function renderPage(bytes: Uint8Array): { width: number; height: number; 
   const prefix = tmpFile('render');
   execFileSync('pdftoppm', ['-r', '72', '-f', '1', '-l', '1', '-singlefile', f, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ppm = readFileSync(`${prefix}.ppm`);
+  rm(f, `${prefix}.ppm`);
   const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString('latin1'));
   if (m?.[1] === undefined || m[2] === undefined) throw new Error('not a PPM');
   const width = Number(m[1]);
