@@ -312,4 +312,30 @@ describe('preparePdfSignature + fillPdfSignature', () => {
     // a second signature with the same (now signed) name is refused
     await expect(signPdf(out, 'p256', { fieldName: 'Approver' })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
   });
+
+  it('appends after a file that ends in %%EOF without an EOL', async () => {
+    const base = classicPdf();
+    const noEol = base.subarray(0, base.length - 1);
+    expect(String.fromCharCode(...noEol.subarray(noEol.length - 5))).toBe('%%EOF');
+    const out = await signPdf(noEol);
+    expectPrefix(out, noEol);
+    expect(out[noEol.length]).toBe(0x0a);
+    expectClean(out);
+    expectAllValid(out, 1);
+  });
+
+  it('redefines objects with their generation number (a page with generation 1)', async () => {
+    const text = new TextDecoder('latin1')
+      .decode(classicPdf())
+      .replace('3 0 obj', '3 1 obj')
+      .replace('/Kids [3 0 R]', '/Kids [3 1 R]')
+      .replace(/(65535 f\r\n\d{10} 00000 n\r\n\d{10} 00000 n\r\n)(\d{10}) 00000 n/, (_m, head: string, off: string) => `${head}${off} 00001 n`);
+    const pdf = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    expect(PdfReader.open(pdf).generationOf(3)).toBe(1);
+    const out = await signPdf(pdf);
+    expect(new TextDecoder('latin1').decode(out.subarray(pdf.length))).toContain('3 1 obj');
+    expectClean(out);
+    expectAllValid(out, 1);
+    expect(readPdfSignatures(out).signatures[0]?.page).toBe(0);
+  });
 });
