@@ -78,12 +78,16 @@ export interface PdfSignatureInfo {
   readonly revision?: number;
   /** Number of xref sections written after the signed revision. */
   readonly laterSections: number;
+  /** Whether this is the document's certification signature (`/Perms /DocMDP` points to it). */
+  readonly certification: boolean;
   readonly modificationLevel: PdfModificationLevel;
   readonly changes: readonly PdfObjectChange[];
 }
 
 export interface PdfSignatureList {
   readonly signatures: readonly PdfSignatureInfo[];
+  /** The certification (DocMDP) signature of the document, if any (`/Perms /DocMDP`). */
+  readonly certification?: { readonly permission: 1 | 2 | 3; readonly signatureObjectNumber?: number };
   /** End offsets of every `%%EOF` revision, in file order. */
   readonly revisionEnds: readonly number[];
 }
@@ -323,6 +327,9 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
       });
       return annotIdx;
     };
+    const permission = r.docMdpPermission();
+    const docMdpRef = r.resolveDict(r.catalog().get('Perms'))?.get('DocMDP');
+    const certNum = isRef(docMdpRef) ? docMdpRef.num : undefined;
     const seenSig = new Set<number>();
     const signatures: PdfSignatureInfo[] = [];
     for (const field of signatureFields(r)) {
@@ -391,10 +398,15 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
         byteRangeCheck: { ...check, ok: problems.length === 0, problems },
         ...(revision === undefined ? {} : { revision }),
         laterSections,
+        certification: certNum !== undefined && isRef(v) && v.num === certNum,
         modificationLevel: level,
         changes,
       });
     }
-    return { signatures, revisionEnds };
+    return {
+      signatures,
+      revisionEnds,
+      ...(permission === undefined ? {} : { certification: { permission, ...(certNum === undefined ? {} : { signatureObjectNumber: certNum }) } }),
+    };
   });
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { pdfByteRangeDigest, readPdfSignatures } from '../../../shared/pdf/index.js';
 import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
 import { loadTestPki } from '../../support/testPki.js';
-import { appendUpdate, classicPdf, qpdfTransform, xrefStreamPdf } from './support/makePdf.js';
+import { appendUpdate, buildPdf, classicPdf, onePageObjects, qpdfTransform, xrefStreamPdf } from './support/makePdf.js';
 import { signPdf } from './support/sign.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -35,6 +35,7 @@ describe('readPdfSignatures', () => {
         expect(s.page).toBe(0);
         expect(s.revision).toBe(nEof - 3 + i);
         expect(s.laterSections).toBe(2 - i);
+        expect(s.certification).toBe(false);
         expect(s.modificationLevel).toBe(i === 2 ? 'NONE' : 'SIGNATURES');
         expect(s.cms).toBeDefined();
         expect(s.contents.length).toBe(8192);
@@ -104,5 +105,14 @@ describe('readPdfSignatures', () => {
     const r = readPdfSignatures(bad).signatures[0];
     expect(r?.byteRangeCheck.ok).toBe(false);
     expect(r?.byteRangeCheck.problems.join(' ')).toMatch(/first range ends/);
+  });
+
+  it('reports the DocMDP certification level of the document', () => {
+    const pdf = buildPdf([
+      ...onePageObjects({ catalogExtra: ' /Perms <</DocMDP 6 0 R>>' }),
+      '<</Type /Sig /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 3 /V /1.2>>>>]>>',
+    ]);
+    expect(readPdfSignatures(pdf).certification).toEqual({ permission: 3, signatureObjectNumber: 6 });
+    expect(readPdfSignatures(classicPdf()).certification).toBeUndefined();
   });
 });
