@@ -3,10 +3,12 @@
  * readPdfSignatures: discovery, ByteRange sanity, revisions and the classification of later changes.
  */
 import { describe, expect, it } from 'vitest';
-import { pdfByteRangeDigest, readPdfSignatures } from '../../../shared/pdf/index.js';
+import { fillPdfSignature, pdfByteRangeDigest, preparePdfSignature, readPdfSignatures } from '../../../shared/pdf/index.js';
+import { buildSignedData } from '../../../shared/cms/buildSignedData.js';
+import { privateKeyHex, sm2Sign } from '../cms/cmsBuilder.js';
 import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
 import { loadTestPki } from '../../support/testPki.js';
-import { appendUpdate, buildPdf, classicPdf, onePageObjects, qpdfTransform, xrefStreamPdf } from './support/makePdf.js';
+import { appendUpdate, buildPdf, classicPdf, onePageObjects, qpdfCheck, qpdfTransform, xrefStreamPdf } from './support/makePdf.js';
 import { signPdf } from './support/sign.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -114,5 +116,27 @@ describe('readPdfSignatures', () => {
     ]);
     expect(readPdfSignatures(pdf).certification).toEqual({ permission: 3, signatureObjectNumber: 6 });
     expect(readPdfSignatures(classicPdf()).certification).toBeUndefined();
+  });
+
+  it('SM2/SM3 end to end: a GM/T 0010 CMS over the SM3 ByteRange digest verifies with our verifier (no external SM2 PDF validator exists here)', async () => {
+    const pki = await loadTestPki();
+    const priv = privateKeyHex(pki.keyFiles.unit);
+    const prepared = preparePdfSignature(xrefStreamPdf(), { page: 0, rect: [100, 100, 200, 200], signingTime: new Date(), contentsReserveBytes: 4096, subFilter: 'adbe.pkcs7.detached' });
+    const digest = await pdfByteRangeDigest(prepared.bytes, prepared.byteRange, 'SM3');
+    const cms = await buildSignedData({ signerCertificate: pki.certs.unit, certificates: [pki.certs.inter], contentDigest: digest, digestAlgorithm: 'SM3', sign: (attrs) => Promise.resolve(sm2Sign(attrs, priv)) });
+    const signed = fillPdfSignature(prepared, cms);
+    expect(qpdfCheck(signed).code).toBe(0);
+    const s = readPdfSignatures(signed).signatures[0];
+    expect(s?.byteRangeCheck.ok).toBe(true);
+    const d2 = await pdfByteRangeDigest(signed, s?.byteRange ?? [], 'SM3');
+    const v = await verifyCmsSignedData(s?.cms ?? new Uint8Array(0), { contentHash: d2, trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], time: new Date() });
+    expect(v.format).toBe('GM/T 0010 SignedData');
+    expect(v.indication, JSON.stringify(v.checks.filter((c) => c.status !== 'passed'))).toBe('TOTAL_PASSED');
+    // one byte changed inside the signed range → the SM3 digest no longer matches
+    const bad = signed.slice();
+    bad[100] = (bad[100] as number) ^ 1;
+    const d3 = await pdfByteRangeDigest(bad, s?.byteRange ?? [], 'SM3');
+    const v2 = await verifyCmsSignedData(s?.cms ?? new Uint8Array(0), { contentHash: d3, trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], time: new Date() });
+    expect(v2.indication).toBe('TOTAL_FAILED');
   });
 });
