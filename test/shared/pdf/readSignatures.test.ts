@@ -139,4 +139,22 @@ describe('readPdfSignatures', () => {
     const v2 = await verifyCmsSignedData(s?.cms ?? new Uint8Array(0), { contentHash: d3, trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], time: new Date() });
     expect(v2.indication).toBe('TOTAL_FAILED');
   });
+
+  it.each([
+    ['no /ByteRange', '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Contents <3000>>>', /ByteRange is missing/],
+    ['empty /ByteRange', '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [] /Contents <3000>>>', /ByteRange is missing/],
+    ['no /Contents', '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 10 20 30]>>', /Contents is missing/],
+    ['indirect /Contents', '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 10 20 30] /Contents 8 0 R>>', /Contents is missing or not a string/],
+    ['literal /Contents', '<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 10 20 30] /Contents (0)>>', /not a hex string/],
+  ])('universal-signature-forgery shapes are reported, not trusted: %s', (_n, sig, problem) => {
+    const pdf = buildPdf([
+      ...onePageObjects({ pageExtra: ' /Annots [6 0 R]', catalogExtra: ' /AcroForm <</Fields [6 0 R] /SigFlags 3>>' }),
+      '<</FT /Sig /T (S) /V 7 0 R /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /P 3 0 R>>',
+      sig,
+      '<3000>',
+    ]);
+    const s = readPdfSignatures(pdf).signatures[0];
+    expect(s?.byteRangeCheck.ok).toBe(false);
+    expect(s?.byteRangeCheck.problems.join(' | ')).toMatch(problem);
+  });
 });
