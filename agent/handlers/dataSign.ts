@@ -7,7 +7,7 @@ import { buildSm2Cms } from '../signing/buildSm2Cms.js';
 import { buildTokenCms, sha256 } from '../signing/buildTokenCms.js';
 import { dataHashOf } from '../signing/signSealItem.js';
 import type { SignItemParams } from './sealSign.js';
-import { fingerprint, portalName, requireAllowed, str, type Handler } from './types.js';
+import { type Handler, fingerprint, requireAllowed, signingConsent, str } from './types.js';
 
 /**
  * `data.sign` over data the agent receives (a digest cannot be used: SM2 signs SM3(Z ‖ M)):
@@ -41,24 +41,14 @@ export const dataSign: Handler = async (scope, services) => {
       const hash = rfc ? sha256(data) : dataHashOf(item).hash;
       const fp = fingerprint(hash);
       scope.audit.documentDigest = fp.hex.toLowerCase();
-      await consentAndLogin({
-        broker: services.consent,
-        target: scope,
-        session,
-        policy: services.policy,
-        audit: services.audit,
-        origin: scope.auditOrigin,
-        method: scope.method,
-        consent: {
-          origin: scope.origin ?? null,
-          portalName: portalName(services, scope.origin) ?? null,
+      await consentAndLogin(
+        signingConsent(services, scope, session, {
           signer: { certId, subject: cert.subjectText, serial: cert.serialNumberHex, notAfter: cert.notAfter.toISOString() },
           document: { ...item.display, propertyInfo: item.propertyInfo },
           fingerprint: { alg: rfc ? 'SHA-256' : 'SM3', ...fp },
-          token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
           items: 1,
-        },
-      });
+        }),
+      );
       scope.progress('signing');
       if (rfc) {
         const detached = scope.params['detached'] !== false;

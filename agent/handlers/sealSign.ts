@@ -4,7 +4,7 @@ import { consentAndLogin } from '../consent/consentAndLogin.js';
 import type { SealEntry, SealStore } from '../sealstore/SealStore.js';
 import { dataHashOf, signSealItem, type SignItemInput } from '../signing/signSealItem.js';
 import type { TokenSession } from '../token/TokenProvider.js';
-import { fingerprint, portalName, requireAllowed, str, type AgentServices, type Handler, type RequestScope } from './types.js';
+import { type AgentServices, type Handler, type RequestScope, fingerprint, requireAllowed, signingConsent, str } from './types.js';
 
 export interface SignItemParams extends SignItemInput {
   readonly itemId?: string;
@@ -42,24 +42,14 @@ export const sealSign: Handler = async (scope, services) => {
       const { alg, hash } = dataHashOf(item);
       const fp = fingerprint(hash);
       scope.audit.documentDigest = fp.hex.toLowerCase();
-      await consentAndLogin({
-        broker: services.consent,
-        target: scope,
-        session,
-        policy: services.policy,
-        audit: services.audit,
-        origin: scope.auditOrigin,
-        method: scope.method,
-        consent: {
-          origin: scope.origin ?? null,
-          portalName: portalName(services, scope.origin) ?? null,
+      await consentAndLogin(
+        signingConsent(services, scope, session, {
           ...consentSeal(services.seals, entry, signer),
           document: { ...item.display, propertyInfo: item.propertyInfo },
           fingerprint: { alg, ...fp },
-          token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
           items: 1,
-        },
-      });
+        }),
+      );
       scope.progress('signing');
       const time = new Date();
       const made = await signSealItem({ session, sealDer: entry.der, signer, dataHash: hash, propertyInfo: item.propertyInfo, time });

@@ -3,7 +3,7 @@ import { SealError, serializeError } from '../../shared/errors/index.js';
 import { consentAndLogin } from '../consent/consentAndLogin.js';
 import { dataHashOf, isTokenGone, signSealItem } from '../signing/signSealItem.js';
 import { consentSeal, prepareSeal, type SignItemParams } from './sealSign.js';
-import { fingerprint, portalName, str, type Handler } from './types.js';
+import { type Handler, fingerprint, signingConsent, str } from './types.js';
 
 /**
  * `seal.signBatch`: one consent listing every item, one PIN, then N signatures. Each signed item is
@@ -23,23 +23,11 @@ export const sealSignBatch: Handler = async (scope, services) => {
       const list = items.map((item, i) => ({ itemId: item.itemId ?? String(i), ...item.display, fingerprint: fingerprint(hashes[i]?.hash ?? new Uint8Array()).short }));
       scope.audit.extra = { items: items.length };
       const cachedPin = await consentAndLogin(
-        {
-          broker: services.consent,
-          target: scope,
-          session,
-          policy: services.policy,
-          audit: services.audit,
-          origin: scope.auditOrigin,
-          method: scope.method,
-          consent: {
-            origin: scope.origin ?? null,
-            portalName: portalName(services, scope.origin) ?? null,
-            ...consentSeal(services.seals, entry, signer),
-            items: items.length,
-            list,
-            token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
-          },
-        },
+        signingConsent(services, scope, session, {
+          ...consentSeal(services.seals, entry, signer),
+          items: items.length,
+          list,
+        }),
         services.policy.batch.cachePin,
       );
       const pin = cachedPin;

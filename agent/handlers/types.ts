@@ -12,6 +12,8 @@ import { decide, originMatches } from '../../shared/policy/Policy.js';
 import { SealError } from '../../shared/errors/index.js';
 import type { AuditLog } from '../audit/AuditLog.js';
 import type { ConsentBroker, ConsentTarget } from '../consent/ConsentBroker.js';
+import type { ConsentAndLoginOptions } from '../consent/consentAndLogin.js';
+import type { TokenSession } from '../token/TokenProvider.js';
 import type { SealStore } from '../sealstore/SealStore.js';
 import type { TokenRegistry } from '../signing/TokenRegistry.js';
 
@@ -60,6 +62,28 @@ export function requireAllowed(services: AgentServices, scope: RequestScope, act
 export function portalName(services: AgentServices, origin: string | undefined): string | undefined {
   if (origin === undefined) return undefined;
   return services.policy.portals.find((p) => originMatches(p.origin, origin))?.name;
+}
+
+/**
+ * The consent-and-login request every signing handler makes: who asks (origin, portal name), on which
+ * token, audited under the request; `consent` adds what is signed (seal, document, fingerprint, items).
+ */
+export function signingConsent(services: AgentServices, scope: RequestScope, session: TokenSession, consent: Record<string, unknown>): ConsentAndLoginOptions {
+  return {
+    broker: services.consent,
+    target: scope,
+    session,
+    policy: services.policy,
+    audit: services.audit,
+    origin: scope.auditOrigin,
+    method: scope.method,
+    consent: {
+      origin: scope.origin ?? null,
+      portalName: portalName(services, scope.origin) ?? null,
+      token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
+      ...consent,
+    },
+  };
 }
 
 /** Grouped hex fingerprint `ABCD EF01 … 7788` (first and last groups are what users compare). */
