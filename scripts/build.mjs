@@ -33,11 +33,6 @@ async function buildExtension() {
   };
   const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
   manifest.version = pkg.version;
-  // Chrome/Edge managed policy: the same schema as the agent's policy file (shared/policy).
-  const schemaModule = join(root, '.tmp', 'managedSchema.mjs');
-  await build({ ...common, sourcemap: false, entryPoints: [join(root, 'scripts/managedSchema.ts')], outfile: schemaModule, format: 'esm', platform: 'node' });
-  const { renderManagedSchema } = await import(`${schemaModule}?t=${Date.now()}`);
-  const managedSchema = renderManagedSchema();
   for (const target of ['chrome', 'firefox']) {
     const out = join(dist, 'extension', target);
     await rm(out, { recursive: true, force: true });
@@ -59,10 +54,6 @@ async function buildExtension() {
       m.background = { scripts: ['background.js'] };
       m.browser_specific_settings = { gecko: { id: 'eseal@eseal.example.cn', strict_min_version: '128.0' } };
       delete m.key;
-    }
-    if (target === 'chrome') {
-      m.storage = { managed_schema: 'managed_schema.json' };
-      await writeFile(join(out, 'managed_schema.json'), managedSchema);
     }
     await writeFile(join(out, 'manifest.json'), JSON.stringify(m, null, 2));
     await cp(join(root, 'extension/_locales'), join(out, '_locales'), { recursive: true });

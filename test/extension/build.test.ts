@@ -21,12 +21,6 @@ describe('extension build', () => {
     expect(typeof m['key']).toBe('string');
     expect(m['version']).toMatch(/^\d+\.\d+\.\d+$/);
     expect(m['default_locale']).toBe('zh_CN');
-    // Managed policy: the same schema as the agent's policy file. Chromium refuses to load an extension
-    // whose managed_schema it cannot parse, so the load test below also validates it.
-    expect(m['storage']).toEqual({ managed_schema: 'managed_schema.json' });
-    const schema = JSON.parse(readFileSync(join(builtExtensionDir('chrome'), 'managed_schema.json'), 'utf8')) as { type: string; properties: Record<string, unknown> };
-    expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['portals', 'extensionOrigins', 'pin', 'batch', 'trust']));
   });
 
   it('writes an MV3 background-scripts manifest for Firefox with a gecko id and no key', () => {
