@@ -12,8 +12,9 @@
  *   for the first record ever). An edit breaks HASH; a deletion, insertion or reordering breaks
  *   `seq` or `prev`.
  * - Removing records from the *end* cannot be seen from the chain alone, so the head (last seq and
- *   hash) is also written to `audit.head` after every commit; `eseal audit export` prints the head
- *   so an administrator can keep it elsewhere.
+ *   hash) is also written to `audit.head` after every commit, as a high-water mark: after a crash it
+ *   may lag, never lead. `eseal audit export` prints the head so an administrator can keep it
+ *   elsewhere.
  * - Rotation renames `audit.log` to `audit-<firstSeq>.log` and starts a new file whose first record
  *   chains to the last hash of the old one, so the chain runs across files.
  * - Appends are group-committed: records queued while a write+fsync is in flight go out together
@@ -23,7 +24,7 @@
  *   name mentions a PIN or password is refused.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SealError } from '../../shared/errors/index.js';
 
@@ -206,15 +207,14 @@ export class AuditLog {
     this.currentBytes += bytes;
   }
 
+  /**
+   * The head is a high-water mark, written after the records it names are on disk. It is not
+   * fsync'd itself (that would double the cost of every commit): after a crash it may lag behind the
+   * log, which verification accepts; what it can never do is name a record the log no longer has.
+   */
   private writeHead(seq: number, hash: string): void {
     const tmp = join(this.directory, `${HEAD}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, `${seq} ${hash}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSync(tmp, `${seq} ${hash}\n`, { mode: 0o600 });
     renameSync(tmp, join(this.directory, HEAD));
   }
 
@@ -298,6 +298,10 @@ export function verifyAuditLog(directory: string): AuditVerification {
     problem: { line: count + 1, file, reason, reasonZh },
   });
   if (!existsSync(directory)) return { ok: false, records: 0, head: { seq: 0, hash: GENESIS_HASH }, problem: { line: 0, file: directory, reason: 'the audit directory does not exist', reasonZh: '审计目录不存在' } };
+  const headFile = join(directory, HEAD);
+  const headText = existsSync(headFile) ? readFileSync(headFile, 'utf8').trim().split(' ') : undefined;
+  const headSeq = headText === undefined ? undefined : Number(headText[0]);
+  let hashAtHead: string | undefined;
   for (const { file, line } of readAuditLines(directory)) {
     const match = /^([0-9a-f]{64}) (\{.*\})$/.exec(line);
     if (!match) return fail(file, 'is not a well-formed record', '格式错误');
@@ -311,15 +315,20 @@ export function verifyAuditLog(directory: string): AuditVerification {
     if (record.seq !== expectedSeq) return fail(file, `has sequence ${String(record.seq)}, expected ${expectedSeq} (a record was deleted, inserted or moved)`, `序号为 ${String(record.seq)}，应为 ${expectedSeq}（记录被删除、插入或调换）`);
     if (record.prev !== prevHash) return fail(file, 'does not link to the previous record', '与前一条记录的链接不符');
     if (sm3Hex(prevHash, body) !== hash) return fail(file, 'was modified (hash mismatch)', '内容被修改（杂凑值不符）');
+    if (record.seq === headSeq) hashAtHead = hash;
     prevHash = hash;
     expectedSeq++;
     count++;
   }
-  const headFile = join(directory, HEAD);
-  if (existsSync(headFile)) {
-    const [seqText, hash] = readFileSync(headFile, 'utf8').trim().split(' ');
-    if (Number(seqText) !== expectedSeq - 1 || hash !== prevHash) {
-      return { ok: false, records: count, head: { seq: expectedSeq - 1, hash: prevHash }, problem: { line: count, file: HEAD, reason: `ends at ${expectedSeq - 1} but the head says ${String(seqText)} (records were removed from the end)`, reasonZh: `日志止于第 ${expectedSeq - 1} 条，但头记录为第 ${String(seqText)} 条（末尾记录被删除）` } };
+  // The head may lag behind the log after a crash (records committed after the last head update),
+  // but it must name a record the log still has, with the same hash.
+  if (headText !== undefined) {
+    const lastSeq = expectedSeq - 1;
+    if (headSeq === undefined || !Number.isInteger(headSeq) || headSeq > lastSeq) {
+      return { ok: false, records: count, head: { seq: lastSeq, hash: prevHash }, problem: { line: count, file: HEAD, reason: `ends at ${lastSeq} but the head says ${String(headText[0])} (records were removed from the end)`, reasonZh: `日志止于第 ${lastSeq} 条，但头记录为第 ${String(headText[0])} 条（末尾记录被删除）` } };
+    }
+    if (headSeq > 0 && hashAtHead !== headText[1]) {
+      return { ok: false, records: count, head: { seq: lastSeq, hash: prevHash }, problem: { line: headSeq, file: HEAD, reason: `record ${headSeq} differs from the one the head recorded (the end of the log was rewritten)`, reasonZh: `第 ${headSeq} 条记录与头记录不符（日志末尾被改写）` } };
     }
   } else if (count > 0) {
     return { ok: false, records: count, head: { seq: expectedSeq - 1, hash: prevHash }, problem: { line: count, file: HEAD, reason: 'the head file is missing', reasonZh: '头记录文件缺失' } };

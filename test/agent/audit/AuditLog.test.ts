@@ -136,6 +136,18 @@ describe('AuditLog', () => {
         writeFileSync(join(dir, 'audit.log'), lines.join('\n') + '\n');
       }, /removed from the end/],
       ['the head file removed', (dir) => unlinkSync(join(dir, 'audit.head')), /head file is missing/],
+      ['the last records rewritten and re-chained (the head remembers the old hash)', (dir) => {
+        const lines = currentLines(dir);
+        const rebuilt = lines.slice(0, 8);
+        let prev = rebuilt[7]!.slice(0, 64);
+        for (const line of lines.slice(8)) {
+          const body = line.slice(65).replace('"result":"ok"', '"result":"denied"');
+          const hash = smCrypto.sm3([...Buffer.concat([Buffer.from(prev, 'hex'), Buffer.from(body)])]);
+          rebuilt.push(`${hash} ${body.replace(/"prev":"[0-9a-f]{64}"/, `"prev":"${prev}"`)}`);
+          prev = hash;
+        }
+        writeFileSync(join(dir, 'audit.log'), rebuilt.join('\n') + '\n');
+      }, /differs from the one the head recorded|link|modified/],
       ['garbage appended', (dir) => appendFileSync(join(dir, 'audit.log'), 'not a record\n'), /well-formed/],
     ];
     it.each(cases)('%s', async (_label, tamper, reason) => {
@@ -147,6 +159,16 @@ describe('AuditLog', () => {
       expect(result.ok).toBe(false);
       expect(result.problem?.reason).toMatch(reason);
       expect(result.problem?.reasonZh).toMatch(/[\u4e00-\u9fff]/);
+    });
+
+    it('accepts a head that lags behind the log (a crash after the records were committed)', async () => {
+      const dir = freshDir();
+      await writeLog(dir, 10);
+      const lines = currentLines(dir);
+      writeFileSync(join(dir, 'audit.head'), `7 ${lines[6]!.slice(0, 64)}\n`);
+      expect(verifyAuditLog(dir)).toMatchObject({ ok: true, records: 10 });
+      writeFileSync(join(dir, 'audit.head'), `7 ${'ab'.repeat(32)}\n`);
+      expect(verifyAuditLog(dir)).toMatchObject({ ok: false, problem: { line: 7 } });
     });
 
     it('a whole rotated segment deleted', async () => {
