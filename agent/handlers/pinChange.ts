@@ -22,6 +22,7 @@ export const pinChange: Handler = async (scope, services) => {
         }
         try {
           await session.changePin(answer.pin, answer.newPin);
+          services.care.notePinChanged(session.token);
           return { changed: true };
         } catch (error) {
           if (error instanceof SealError && (error.code === 'ERR_TOKEN_PIN_INCORRECT' || error.code === 'ERR_TOKEN_PIN_INVALID')) {

@@ -14,6 +14,7 @@ import type { AuditLog } from '../audit/AuditLog.js';
 import type { ConsentBroker, ConsentTarget } from '../consent/ConsentBroker.js';
 import type { ConsentAndLoginOptions } from '../consent/consentAndLogin.js';
 import type { TokenSession } from '../token/TokenProvider.js';
+import type { TokenCare } from '../reminders/TokenCare.js';
 import type { SealStore } from '../sealstore/SealStore.js';
 import type { TokenRegistry } from '../signing/TokenRegistry.js';
 
@@ -46,6 +47,8 @@ export interface AgentServices {
   readonly instanceId: () => string;
   readonly development: boolean;
   readonly trust: { readonly roots: readonly Certificate[]; readonly crls: readonly Crl[] };
+  /** PIN age and idle-removal reminders (policy pin.maxAgeDays, token.idleRemovalReminderMinutes). */
+  readonly care: TokenCare;
 }
 
 export type Handler = (scope: RequestScope, services: AgentServices) => Promise<unknown>;
@@ -80,7 +83,7 @@ export function signingConsent(services: AgentServices, scope: RequestScope, ses
     consent: {
       origin: scope.origin ?? null,
       portalName: portalName(services, scope.origin) ?? null,
-      token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly },
+      token: { label: session.token.label, serial: session.token.serial, developmentOnly: session.token.developmentOnly, ...services.care.pinStatus(session.token) },
       ...consent,
     },
   };

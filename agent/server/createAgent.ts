@@ -15,6 +15,7 @@ import type { AgentServices } from '../handlers/index.js';
 import { CLI_ORIGIN, PairingStore } from '../pairing/PairingStore.js';
 import { SealStore } from '../sealstore/SealStore.js';
 import { TokenRegistry } from '../signing/TokenRegistry.js';
+import { TokenCare } from '../reminders/TokenCare.js';
 import type { TokenProvider } from '../token/TokenProvider.js';
 import { AgentServer } from './AgentServer.js';
 import { Dispatcher } from './Dispatcher.js';
@@ -31,6 +32,8 @@ export interface CreateAgentOptions {
   readonly development?: boolean;
   /** How long to wait for consent/PIN when a request has no deadline. */
   readonly userTimeoutMs?: number;
+  /** How often to look for idle tokens to remind about (default one minute). */
+  readonly idleCheckMs?: number;
 }
 
 export interface RunningAgent {
@@ -96,7 +99,8 @@ export async function createAgent(o: CreateAgentOptions): Promise<RunningAgent> 
 
 async function startAgent(o: CreateAgentOptions, pairings: PairingStore, unlock: () => void): Promise<RunningAgent> {
   const audit = new AuditLog({ directory: o.policy.audit.directory ?? join(o.stateDir, 'audit') });
-  const tokens = new TokenRegistry(o.providers);
+  const care = new TokenCare(o.stateDir, o.policy);
+  const tokens = new TokenRegistry(o.providers, (token) => care.noteUsed(token));
   const services: AgentServices = {
     policy: o.policy,
     policySource: o.policySource,
@@ -108,6 +112,7 @@ async function startAgent(o: CreateAgentOptions, pairings: PairingStore, unlock:
     instanceId: () => pairings.instanceId,
     development: o.development ?? false,
     trust: loadTrust(o.policy),
+    care,
   };
   const dispatcher = new Dispatcher(services);
   const allowedOrigins = [...new Set([...o.policy.extensionOrigins, ...(o.extraOrigins ?? []), CLI_ORIGIN])];
@@ -115,7 +120,19 @@ async function startAgent(o: CreateAgentOptions, pairings: PairingStore, unlock:
   const acceptOrigin = (origin: string): boolean => firefox.test(origin) && (pairings.currentCode() !== undefined || pairings.list().some((p) => p.origin === origin));
   const server = new AgentServer({ port: o.port, allowedOrigins, acceptOrigin }, { pairings, dispatcher, audit, version: o.version });
   await server.listen();
-  const watcher = tokens.watch((event) => server.broadcast({ v: 1, kind: 'evt', event: 'token.changed', data: { type: event.type, label: event.token.label, serial: event.token.serial, present: event.type === 'inserted' } }));
+  const watcher = tokens.watch((event) => {
+    if (event.type === 'removed') care.noteRemoved(event.token);
+    server.broadcast({ v: 1, kind: 'evt', event: 'token.changed', data: { type: event.type, label: event.token.label, serial: event.token.serial, present: event.type === 'inserted' } });
+  });
+  // The regulations ask that the USB KEY be removed when not in use: remind once per idle period.
+  const idleTimer = setInterval(() => {
+    void tokens.list().then((present) => {
+      for (const { token, idleMinutes } of care.dueIdleReminders(present)) {
+        server.broadcast({ v: 1, kind: 'evt', event: 'token.idle', data: { label: token.label, serial: token.serial, idleMinutes, messageZh: `USB KEY“${token.label}”已 ${idleMinutes} 分钟未使用，请拔出并妥善保管`, message: `The USB KEY "${token.label}" has not been used for ${idleMinutes} minutes; please remove it and keep it safe` } });
+      }
+    }, () => undefined);
+  }, o.idleCheckMs ?? 60_000);
+  idleTimer.unref();
   await audit.append({ origin: 'agent', method: 'agent.start', result: 'ok', extra: { port: o.port, policy: o.policySource.slice(0, 200), development: o.development ?? false } });
   return {
     server,
@@ -124,6 +141,7 @@ async function startAgent(o: CreateAgentOptions, pairings: PairingStore, unlock:
     tokens,
     close: async () => {
       watcher.stop();
+      clearInterval(idleTimer);
       dispatcher.abortAll(new SealError('ERR_AGENT_UNAVAILABLE', { reason: 'the agent is stopping' }));
       await server.close();
       await audit.append({ origin: 'agent', method: 'agent.stop', result: 'ok' }).catch(() => undefined);

@@ -12,7 +12,11 @@ import { KeyedQueue } from './KeyedQueue.js';
 export class TokenRegistry {
   private readonly queue = new KeyedQueue();
 
-  constructor(readonly providers: readonly TokenProvider[]) {}
+  constructor(
+    readonly providers: readonly TokenProvider[],
+    /** Told after every session on a token (for the idle-removal reminder). */
+    private readonly onUsed: (token: TokenInfo) => void = () => undefined,
+  ) {}
 
   async list(): Promise<TokenInfo[]> {
     const out: TokenInfo[] = [];
@@ -57,6 +61,7 @@ export class TokenRegistry {
           } finally {
             await session.logout().catch(() => undefined);
             await session.close().catch(() => undefined);
+            this.onUsed(info);
           }
         },
         signal,

@@ -87,7 +87,8 @@ export interface ResultFrame {
 export interface EventFrame {
   readonly v: ProtocolVersion;
   readonly kind: 'evt';
-  readonly event: 'authenticated' | 'token.changed';
+  /** `token.idle`: a USB KEY left inserted and unused for the policy's idle time (remove it). */
+  readonly event: 'authenticated' | 'token.changed' | 'token.idle';
   readonly data?: Readonly<Record<string, unknown>>;
 }
 

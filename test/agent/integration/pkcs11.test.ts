@@ -68,6 +68,8 @@ describe('agent on a PKCS#11 token', () => {
   it('lists the token and its seal', async () => {
     const tokens = await client.request('tokens.list', {});
     expect((tokens.res['result'] as { tokens: { serial: string; backend: string }[] }).tokens).toEqual(expect.arrayContaining([expect.objectContaining({ serial: SERIAL, backend: 'pkcs11' })]));
+    // PIN age per policy pin.maxAgeDays (default 90): a token first seen now is not due.
+    expect((tokens.res['result'] as { tokens: Record<string, unknown>[] }).tokens).toEqual(expect.arrayContaining([expect.objectContaining({ serial: SERIAL, pinAgeDays: 0, pinChangeDue: false })]));
     const seals = await client.request('seals.list', { tokenSerial: SERIAL }, { ctx: { origin: PORTAL } });
     expect(seals.res).toMatchObject({ ok: true, result: { seals: [{ id: 'p11-official', sealType: 'official', tokenSerial: SERIAL, signer: { subject: expect.stringContaining('PKCS#11') as string } }] } });
   });
