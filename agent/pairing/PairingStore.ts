@@ -11,8 +11,9 @@
  * by the agent at start when nothing is paired, consumed by the agent (attempt counter, expiry).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { SealError } from '../../shared/errors/index.js';
 import { PAIRING_CODE_DIGITS, PAIRING_KEY_BYTES } from '../../shared/protocol/index.js';
 
@@ -48,17 +49,10 @@ export interface PairingCode {
   readonly attemptsLeft: number;
 }
 
+/** Pairing keys and codes are secrets: owner-only files, written atomically. */
 function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  const fd = openSync(tmp, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  chmodSync(path, 0o600);
+  writeFileAtomic(path, text, 0o600);
+  chmodSync(path, 0o600); // also when a stricter umask or an older file left other bits
 }
 
 /** A uniformly random decimal code (rejection sampling, no modulo bias). */
