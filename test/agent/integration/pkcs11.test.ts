@@ -3,18 +3,13 @@
 // named by the policy's token.pkcs11Libraries, holding an SM2 key, its certificate and a GB/T 38540
 // seal bound to it as a data object. seal.sign goes through the same protocol, consent and PIN as
 // with the soft token; OpenSSL checks the TBS_Sign signature.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawSealPng } from '../../../agent/dev/sealPicture.js';
-import { loadSigningKey } from '../../../agent/keys/loadSigningKey.js';
-import { sm2Sign } from '../../../shared/crypto/index.js';
-import { decodeSES_Signature, makeSealV4, verifySesSignature } from '../../../shared/seal/index.js';
-import { parseCertificate } from '../../../shared/x509/index.js';
+import { verifySesSignature } from '../../../shared/seal/index.js';
 import { buildTestTokens, makeSm2TestTokenDir, removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
-import { testPkiDir } from '../../support/testPki.js';
 import { digestItem, EXT_ORIGIN, pairedClient, PORTAL, startAgent, type StartedAgent, type TestClient } from './harness.js';
+import { makeBoundSeal, opensslVerifyTbsSign } from './sealFixtures.js';
 
 const SERIAL = 'E000000000000001';
 const PIN = '123456';
@@ -28,24 +23,9 @@ beforeAll(async () => {
   dir = tempDir('eseal-agent-p11-');
   makeSm2TestTokenDir(dir, { label: 'ESeal P11 测试', serial: SERIAL, profile: 'A', pin: PIN, keys: [{ name: 'seal-sm2', curve: 'SM2', cn: '某某市财政局 (PKCS#11)' }] });
   certDer = readFileSync(join(dir, 'seal-sm2.cert.der'));
-  const cert = parseCertificate(new Uint8Array(certDer));
-  const pki = testPkiDir();
-  const maker = loadSigningKey({ kind: 'pem', key: readFileSync(join(pki, 'maker.key')), certificates: readFileSync(join(pki, 'maker.pem')) });
-  const made = await makeSealV4({
-    vid: 'ESealTest',
-    esID: '11010500000099',
-    name: '某某市财政局（PKCS#11）',
-    type: 1,
-    certs: [new Uint8Array(certDer)],
-    createDate: new Date(),
-    validStart: cert.notBefore,
-    validEnd: cert.notAfter,
-    picture: { type: 'png', data: drawSealPng(120), widthMm: 40, heightMm: 40 },
-    makerCertDer: maker.certificateDer,
-    signSealInfo: (tbs) => sm2Sign(maker.privateKey, tbs),
-  });
+  const sealDer = await makeBoundSeal(new Uint8Array(certDer), '某某市财政局（PKCS#11）');
   const header = `#sm2testtoken-data\nlabel.hex=${Buffer.from('p11-official').toString('hex')}\napplication.hex=${Buffer.from('ESeal').toString('hex')}\n\n`;
-  writeFileSync(join(dir, 'seal1.data'), Buffer.concat([Buffer.from(header), made.der]));
+  writeFileSync(join(dir, 'seal1.data'), Buffer.concat([Buffer.from(header), sealDer]));
   agent = await startAgent({
     policy: {
       extensionOrigins: [EXT_ORIGIN],
@@ -83,14 +63,6 @@ describe('agent on a PKCS#11 token', () => {
     expect(report.checks.find((c) => c.id === 'signature.value')?.status).toBe('passed');
     expect(report.checks.find((c) => c.id === 'signature.signer-in-seal')?.status).toBe('passed');
     expect(report.checks.find((c) => c.id === 'signature.data-hash')?.status).toBe('passed');
-    const sig = decodeSES_Signature(der);
-    const tmp = tempDir('eseal-p11-ossl-');
-    writeFileSync(join(tmp, 'tbs.der'), sig.raw.toSign);
-    writeFileSync(join(tmp, 'sig.der'), sig.signature);
-    writeFileSync(join(tmp, 'cert.der'), certDer);
-    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', join(tmp, 'cert.der'), '-pubkey', '-noout', '-out', join(tmp, 'pub.pem')]);
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(tmp, 'pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(tmp, 'tbs.der'), '-sigfile', join(tmp, 'sig.der')], { encoding: 'utf8' });
-    expect(out).toMatch(/Signature Verified Successfully/);
-    removeDir(tmp);
+    expect(opensslVerifyTbsSign(der, new Uint8Array(certDer))).toMatch(/Signature Verified Successfully/);
   });
 });

@@ -3,18 +3,17 @@
 // token: consent and PIN through the protocol, policy denials, batches with progress, key removal
 // mid-batch, idempotent retries, deadlines and cancel — checked with shared/seal, OpenSSL and the
 // audit log.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditLines, verifyAuditLog } from '../../../agent/audit/AuditLog.js';
 import { sm2Verify, sm3 } from '../../../shared/crypto/index.js';
 import { decodeSES_Signature, verifySesSignature } from '../../../shared/seal/index.js';
 import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
-import { parseCertificate } from '../../../shared/x509/index.js';
+import { parseCertificate, parseCertificates } from '../../../shared/x509/index.js';
 import { loadTestPki, testPkiDir } from '../../support/testPki.js';
 import { DEV_PIN, digestItem, EXT_ORIGIN, pairedClient, PORTAL, startAgent, TestClient, type Frame, type StartedAgent } from './harness.js';
+import { opensslVerifyTbsSign } from './sealFixtures.js';
 
 const OTHER = 'https://other.example.gov.cn';
 const policy = {
@@ -74,19 +73,12 @@ describe('seal.sign', () => {
     expect(report.indication).toBe('TOTAL_PASSED');
     expect(report.propertyInfo).toBe('/vouchers/2026-0001');
 
-    // OpenSSL checks the TBS_Sign signature on its own (SM2 with the GM/T default ID).
-    const sig = decodeSES_Signature(der);
-    const dir = mkdtempSync(join(tmpdir(), 'eseal-ossl-'));
-    writeFileSync(join(dir, 'tbs.der'), sig.raw.toSign);
-    writeFileSync(join(dir, 'sig.der'), sig.signature);
-    execFileSync('openssl', ['x509', '-in', join(testPkiDir(), 'unit.pem'), '-pubkey', '-noout', '-out', join(dir, 'pub.pem')]);
-    const out = execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(dir, 'pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'tbs.der'), '-sigfile', join(dir, 'sig.der')], { encoding: 'utf8' });
-    expect(out).toMatch(/Signature Verified Successfully/);
-    // And a tampered TBS does not verify.
-    const bad = Buffer.from(sig.raw.toSign);
+    // OpenSSL checks the TBS_Sign signature on its own (SM2 with the GM/T default ID); a tampered TBS fails.
+    const unitDer = parseCertificates(readFileSync(join(testPkiDir(), 'unit.pem'), 'utf8'))[0]!.der;
+    expect(opensslVerifyTbsSign(der, unitDer)).toMatch(/Signature Verified Successfully/);
+    const bad = Buffer.from(decodeSES_Signature(der).raw.toSign);
     bad[bad.length - 1] = (bad[bad.length - 1] ?? 0) ^ 1;
-    writeFileSync(join(dir, 'tbs.der'), bad);
-    expect(() => execFileSync('openssl', ['pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-pubin', '-inkey', join(dir, 'pub.pem'), '-pkeyopt', 'distid:1234567812345678', '-in', join(dir, 'tbs.der'), '-sigfile', join(dir, 'sig.der')], { stdio: 'pipe' })).toThrow();
+    expect(() => opensslVerifyTbsSign(der, unitDer, bad)).toThrow();
 
     // The agent's own verify method agrees.
     const { res: verified } = await client.request('verify', { document: result.signature }, { ctx });

@@ -13,14 +13,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditLines, verifyAuditLog } from '../../../agent/audit/AuditLog.js';
-import { drawSealPng } from '../../../agent/dev/sealPicture.js';
-import { loadSigningKey } from '../../../agent/keys/loadSigningKey.js';
-import { sm2Sign } from '../../../shared/crypto/index.js';
-import { makeSealV4, verifySesSignature } from '../../../shared/seal/index.js';
-import { parseCertificate } from '../../../shared/x509/index.js';
+import { verifySesSignature } from '../../../shared/seal/index.js';
 import { buildTestTokens, makeSm2TestTokenDir, makeSoftSkfDir, removeDir, replug, tempDir, unplug } from '../../test-tokens/testTokenSupport.js';
-import { testPkiDir } from '../../support/testPki.js';
 import { digestItem, EXT_ORIGIN, pairedClient, PORTAL, startAgent, type Frame, type StartedAgent, type TestClient } from './harness.js';
+import { makeBoundSeal } from './sealFixtures.js';
 
 const PIN = '123456';
 const P11 = { serial: 'E000000000000011', seal: 'p11-batch' };
@@ -33,24 +29,8 @@ const dirs: Record<'p11' | 'lock' | 'pad' | 'skf', string> = { p11: '', lock: ''
 let agent: StartedAgent;
 let client: TestClient;
 
-async function makeSeal(certDer: Buffer, name: string): Promise<Uint8Array> {
-  const cert = parseCertificate(new Uint8Array(certDer));
-  const pki = testPkiDir();
-  const maker = loadSigningKey({ kind: 'pem', key: readFileSync(join(pki, 'maker.key')), certificates: readFileSync(join(pki, 'maker.pem')) });
-  const made = await makeSealV4({
-    vid: 'ESealTest',
-    esID: '11010500000099',
-    name,
-    type: 1,
-    certs: [new Uint8Array(certDer)],
-    createDate: new Date(),
-    validStart: cert.notBefore,
-    validEnd: cert.notAfter,
-    picture: { type: 'png', data: drawSealPng(120), widthMm: 40, heightMm: 40 },
-    makerCertDer: maker.certificateDer,
-    signSealInfo: (tbs) => sm2Sign(maker.privateKey, tbs),
-  });
-  return made.der;
+function makeSeal(certDer: Buffer, name: string): Promise<Uint8Array> {
+  return makeBoundSeal(new Uint8Array(certDer), name);
 }
 
 async function makeP11Token(dir: string, serial: string, sealLabel: string, extra: { maxPinRetries?: number; pinpad?: boolean } = {}): Promise<void> {
