@@ -67,55 +67,34 @@ async function buildExtension() {
   await cp(join(root, 'extension/page/eseal.d.ts'), join(sdkOut, 'eseal.d.ts'));
 }
 
+/** `require` for bundled CommonJS dependencies inside an ESM bundle. */
+const REQUIRE_SHIM = "import { createRequire as __esealCreateRequire } from 'node:module'; const require = __esealCreateRequire(import.meta.url);";
+
+/** One Node ESM bundle (`<name>.mjs`) in dist/<folder>, native and heavy packages left external. */
+async function buildNodeBundle(folder, name, entry, banner = REQUIRE_SHIM) {
+  const out = join(dist, folder);
+  await mkdir(out, { recursive: true });
+  await build({
+    ...common,
+    entryPoints: { [name]: join(root, entry) },
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    platform: 'node',
+    target: ['node20'],
+    external: nodeExternal,
+    banner: { js: banner },
+  });
+  return join(out, `${name}.mjs`);
+}
+
 async function buildAgent() {
-  const out = join(dist, 'agent');
-  await mkdir(out, { recursive: true });
-  await build({
-    ...common,
-    entryPoints: { eseal: join(root, 'agent/cli/eseal.ts') },
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    platform: 'node',
-    target: ['node20'],
-    external: nodeExternal,
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __esealCreateRequire } from 'node:module'; const require = __esealCreateRequire(import.meta.url);",
-    },
-  });
-  await chmod(join(out, 'eseal.mjs'), 0o755);
+  const eseal = await buildNodeBundle('agent', 'eseal', 'agent/cli/eseal.ts', `#!/usr/bin/env node\n${REQUIRE_SHIM}`);
+  await chmod(eseal, 0o755);
 }
 
-async function buildDemo() {
-  const out = join(dist, 'demo');
-  await mkdir(out, { recursive: true });
-  await build({
-    ...common,
-    entryPoints: { server: join(root, 'demo/server.ts') },
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    platform: 'node',
-    target: ['node20'],
-    external: nodeExternal,
-  });
-}
-
-async function buildBench() {
-  const out = join(dist, 'bench');
-  await mkdir(out, { recursive: true });
-  await build({
-    ...common,
-    entryPoints: { index: join(root, 'bench/index.ts') },
-    outdir: out,
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    platform: 'node',
-    target: ['node20'],
-    external: nodeExternal,
-    banner: { js: "import { createRequire as __esealCreateRequire } from 'node:module'; const require = __esealCreateRequire(import.meta.url);" },
-  });
-}
+const buildDemo = () => buildNodeBundle('demo', 'server', 'demo/server.ts');
+const buildBench = () => buildNodeBundle('bench', 'index', 'bench/index.ts');
 
 /** Regenerates docs/errors.md from the registry (a test checks it is current). */
 async function buildDocs() {
