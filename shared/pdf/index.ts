@@ -13,6 +13,9 @@ export { pdfByteRangeDigest, checkByteRangeBounds, type ByteRange, type Incremen
 export {
   preparePdfSignature,
   fillPdfSignature,
+  preparePdfSignatureRevision,
+  fillPdfSignatureRevision,
+  type PreparedPdfSignatureRevision,
   MAX_CONTENTS_RESERVE,
   type PdfSignatureImage,
   type PreparePdfSignatureOptions,

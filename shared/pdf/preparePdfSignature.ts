@@ -88,6 +88,13 @@ export interface PreparedPdfSignature {
   readonly signatureObjectNumber: number;
 }
 
+export interface PreparedPdfSignatureRevision extends Omit<PreparedPdfSignature, 'bytes'> {
+  /** Length of the input; the revision starts at this offset. */
+  readonly originalLength: number;
+  /** The appended revision only, /ByteRange filled, /Contents zeroed (offsets are absolute). */
+  readonly revision: Uint8Array;
+}
+
 /** Largest /Contents reservation accepted (4 MiB of CMS). */
 export const MAX_CONTENTS_RESERVE = 4 * 1024 * 1024;
 /** Largest seal picture accepted (pixels per side). */
@@ -225,12 +232,25 @@ function imageStreams(img: PdfSignatureImage, smaskRef: PdfRef | undefined): { i
  * Hash `result.byteRange` ({@link pdfByteRangeDigest}), build the CMS, then {@link fillPdfSignature}.
  */
 export function preparePdfSignature(pdf: Uint8Array, opts: PreparePdfSignatureOptions): PreparedPdfSignature {
+  const { revision, originalLength, ...rest } = preparePdfSignatureRevision(pdf, opts);
+  const bytes = new Uint8Array(originalLength + revision.length);
+  bytes.set(pdf, 0);
+  bytes.set(revision, originalLength);
+  return { bytes, ...rest };
+}
+
+/**
+ * Like {@link preparePdfSignature} but returns only the appended revision: the signed file is
+ * `pdf ‖ revision`. Large files are hashed and written from the original buffer plus this tail
+ * instead of a second full-size copy (peak memory ≈ file size, issue #5's budget).
+ */
+export function preparePdfSignatureRevision(pdf: Uint8Array, opts: PreparePdfSignatureOptions): PreparedPdfSignatureRevision {
   if (!(pdf instanceof Uint8Array)) throw invalid('pdf', 'not a Uint8Array');
   const rect = checkOptions(opts);
   return guardPdf(() => build(pdf, opts, rect));
 }
 
-function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [number, number, number, number]): PreparedPdfSignature {
+function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [number, number, number, number]): PreparedPdfSignatureRevision {
   let rect = optsRect;
   const reader = PdfReader.open(pdf);
   if (reader.docMdpPermission() === 1) throw new SealError('ERR_PDF_CHANGES_FORBIDDEN');
@@ -482,20 +502,19 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
     push(latin1Bytes(`startxref\n${xrefOffset}\n%%EOF\n`));
   }
 
-  // ── concatenate and fill /ByteRange ──
-  const out = new Uint8Array(length);
-  out.set(pdf, 0);
-  let p = pdf.length;
+  // ── the revision alone (absolute offsets), with /ByteRange filled ──
+  const revision = new Uint8Array(length - pdf.length);
+  let p = 0;
   for (const part of parts) {
-    out.set(part, p);
+    revision.set(part, p);
     p += part.length;
   }
   const contentsLength = hexLen + 2;
   const byteRange = [0, contentsOffset, contentsOffset + contentsLength, length - (contentsOffset + contentsLength)] as const;
   const brText = byteRange.join(' ');
   if (brText.length > BYTE_RANGE_WIDTH) throw malformed('file too large for the /ByteRange placeholder');
-  out.set(latin1Bytes(brText), byteRangePos);
-  return { bytes: out, byteRange, contentsOffset, contentsLength, fieldName, signatureObjectNumber: sigRef.num };
+  revision.set(latin1Bytes(brText), byteRangePos - pdf.length);
+  return { originalLength: pdf.length, revision, byteRange, contentsOffset, contentsLength, fieldName, signatureObjectNumber: sigRef.num };
 }
 
 /**
@@ -503,19 +522,28 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
  * Throws ERR_INPUT_TOO_LARGE when it does not fit the reservation.
  */
 export function fillPdfSignature(prepared: PreparedPdfSignature, cms: Uint8Array): Uint8Array {
+  writeContentsHex(prepared.bytes, prepared.contentsOffset, prepared.contentsLength, cms);
+  return prepared.bytes;
+}
+
+/** {@link fillPdfSignature} for {@link preparePdfSignatureRevision}: fills the revision in place. */
+export function fillPdfSignatureRevision(prepared: PreparedPdfSignatureRevision, cms: Uint8Array): Uint8Array {
+  writeContentsHex(prepared.revision, prepared.contentsOffset - prepared.originalLength, prepared.contentsLength, cms);
+  return prepared.revision;
+}
+
+function writeContentsHex(b: Uint8Array, contentsOffset: number, contentsLength: number, cms: Uint8Array): void {
   if (!(cms instanceof Uint8Array) || cms.length === 0) throw invalid('contents', 'not a non-empty Uint8Array');
-  const capacity = (prepared.contentsLength - 2) / 2;
+  const capacity = (contentsLength - 2) / 2;
   if (cms.length > capacity) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'signature /Contents', limit: `${capacity} bytes` });
-  const b = prepared.bytes;
-  if (b[prepared.contentsOffset] !== 0x3c || b[prepared.contentsOffset + prepared.contentsLength - 1] !== 0x3e) {
+  if (contentsOffset < 0 || b[contentsOffset] !== 0x3c || b[contentsOffset + contentsLength - 1] !== 0x3e) {
     throw invalid('prepared', '/Contents placeholder not found at contentsOffset');
   }
   const HEX = '0123456789ABCDEF';
-  b.fill(0x30, prepared.contentsOffset + 1, prepared.contentsOffset + prepared.contentsLength - 1);
-  let p = prepared.contentsOffset + 1;
+  b.fill(0x30, contentsOffset + 1, contentsOffset + contentsLength - 1);
+  let p = contentsOffset + 1;
   for (const x of cms) {
     b[p++] = HEX.charCodeAt(x >> 4);
     b[p++] = HEX.charCodeAt(x & 15);
   }
-  return b;
 }
