@@ -23,16 +23,43 @@ const common = {
 /** Node-side bundles keep native and heavy runtime packages external (installed by npm ci). */
 const nodeExternal = ['pkcs11js', 'koffi', 'ws', 'playwright-core', 'sm-crypto'];
 
+/**
+ * The viewer page and pdf.js's own resources (extension/viewer/pdfView.ts): the worker, CMaps (CJK
+ * text in PDFs without embedded fonts), standard fonts, WASM image decoders and ICC profiles — all
+ * packaged, nothing loaded from the network.
+ */
+async function copyViewerResources(out) {
+  await cp(join(root, 'extension/viewer/viewer.html'), join(out, 'viewer.html'));
+  await cp(join(root, 'extension/viewer/viewer.css'), join(out, 'viewer.css'));
+  const pdfjs = join(root, 'node_modules/pdfjs-dist');
+  await mkdir(join(out, 'pdfjs'), { recursive: true });
+  await cp(join(pdfjs, 'build/pdf.worker.min.mjs'), join(out, 'pdfjs/pdf.worker.mjs'));
+  for (const dir of ['cmaps', 'standard_fonts', 'wasm', 'iccs']) await cp(join(pdfjs, dir), join(out, 'pdfjs', dir), { recursive: true });
+}
+
 async function buildExtension() {
   const entryPoints = {
     background: join(root, 'extension/background/background.ts'),
     content: join(root, 'extension/content/content.ts'),
     options: join(root, 'extension/options/options.ts'),
+    // The PDF/OFD viewer page and the content script that hands top-level PDF navigations to it.
+    viewer: join(root, 'extension/viewer/viewer.ts'),
+    pdfIntercept: join(root, 'extension/content/pdfIntercept.ts'),
     // The page SDK (window.eseal), a standalone script a portal includes; also copied to dist/sdk.
     'eseal-sdk': join(root, 'extension/page/eseal-sdk.ts'),
   };
+  // Extension pages that bundle pdf.js (pdf.mjs is an ES module): built as ES modules for both
+  // browsers and loaded with <script type="module">; the worker and data files go to pdfjs/.
+  const pageEntryPoints = {
+    consent: join(root, 'extension/consent/consent.ts'),
+  };
   const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
   manifest.version = pkg.version;
+  // Chrome/Edge managed policy schema, rendered from the one policy schema (scripts/managedSchema.ts).
+  const schemaModule = join(root, '.tmp', 'managedSchema.mjs');
+  await build({ ...common, sourcemap: false, entryPoints: [join(root, 'scripts/managedSchema.ts')], outfile: schemaModule, format: 'esm', platform: 'node' });
+  const { renderManagedSchema } = await import(`${schemaModule}?t=${Date.now()}`);
+  const managedSchema = renderManagedSchema();
   for (const target of ['chrome', 'firefox']) {
     const out = join(dist, 'extension', target);
     await rm(out, { recursive: true, force: true });
@@ -46,6 +73,18 @@ async function buildExtension() {
       target: target === 'chrome' ? ['chrome120'] : ['firefox128'],
       define: { ...common.define, __ESEAL_BROWSER__: JSON.stringify(target) },
     });
+    await build({
+      ...common,
+      entryPoints: pageEntryPoints,
+      outdir: out,
+      format: 'esm',
+      platform: 'browser',
+      target: target === 'chrome' ? ['chrome120'] : ['firefox128'],
+      define: { ...common.define, __ESEAL_BROWSER__: JSON.stringify(target) },
+    });
+    await copyPdfjsResources(join(out, 'pdfjs'));
+    await cp(join(root, 'extension/consent/consent.html'), join(out, 'consent.html'));
+    await cp(join(root, 'extension/consent/consent.css'), join(out, 'consent.css'));
     const m = structuredClone(manifest);
     if (target === 'chrome') {
       m.background = { service_worker: 'background.js', type: 'module' };
@@ -55,9 +94,14 @@ async function buildExtension() {
       m.browser_specific_settings = { gecko: { id: 'eseal@eseal.example.cn', strict_min_version: '128.0' } };
       delete m.key;
     }
+    if (target === 'chrome') {
+      m.storage = { managed_schema: 'managed_schema.json' };
+      await writeFile(join(out, 'managed_schema.json'), managedSchema);
+    }
     await writeFile(join(out, 'manifest.json'), JSON.stringify(m, null, 2));
     await cp(join(root, 'extension/_locales'), join(out, '_locales'), { recursive: true });
     await cp(join(root, 'extension/options/options.html'), join(out, 'options.html'));
+    await copyViewerResources(out);
     await cp(join(root, 'extension/icons'), join(out, 'icons'), { recursive: true });
   }
   // The copy for portals: one classic script (IIFE, no module loader needed) plus its typings.
@@ -65,6 +109,15 @@ async function buildExtension() {
   await mkdir(sdkOut, { recursive: true });
   await build({ ...common, sourcemap: false, entryPoints: [join(root, 'extension/page/eseal-sdk.ts')], outfile: join(sdkOut, 'eseal-sdk.js'), format: 'iife', platform: 'browser', target: ['chrome109', 'firefox115', 'edge109'] });
   await cp(join(root, 'extension/page/eseal.d.ts'), join(sdkOut, 'eseal.d.ts'));
+}
+
+/** pdf.js run-time files for extension pages (extension/pdfjs/loadPdfjs.ts points pdf.js here). */
+async function copyPdfjsResources(out) {
+  const pdfjs = join(root, 'node_modules/pdfjs-dist');
+  await mkdir(out, { recursive: true });
+  await cp(join(pdfjs, 'build/pdf.worker.min.mjs'), join(out, 'pdf.worker.mjs'));
+  for (const dir of ['cmaps', 'standard_fonts', 'wasm', 'iccs']) await cp(join(pdfjs, dir), join(out, dir), { recursive: true });
+  await cp(join(pdfjs, 'LICENSE'), join(out, 'LICENSE'));
 }
 
 /** `require` for bundled CommonJS dependencies inside an ESM bundle. */
@@ -93,7 +146,21 @@ async function buildAgent() {
   await chmod(eseal, 0o755);
 }
 
-const buildDemo = () => buildNodeBundle('demo', 'server', 'demo/server.ts');
+/** The demo portal: its server, the headless run, the notice generator, and the pages' scripts. */
+async function buildDemo() {
+  await buildNodeBundle('demo', 'server', 'demo/server.ts');
+  await buildNodeBundle('demo', 'headless', 'demo/headless.ts');
+  await buildNodeBundle('demo', 'make-notice', 'demo/notice/make-notice.ts');
+  const pages = ['index', 'vouchers', 'notice', 'verify'];
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries(pages.map((p) => [p, join(root, `demo/pages/${p}.ts`)])),
+    outdir: join(dist, 'demo', 'js'),
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome109', 'firefox115'],
+  });
+}
 const buildBench = () => buildNodeBundle('bench', 'index', 'bench/index.ts');
 
 /** Regenerates docs/errors.md from the registry (a test checks it is current). */

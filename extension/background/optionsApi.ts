@@ -25,8 +25,19 @@ export interface OptionsDeps {
 export interface OptionsState {
   readonly extensionVersion: string;
   readonly pairing: PairingSummary;
-  readonly agent: { readonly state: string; readonly url: string; readonly agentVersion?: string; readonly instanceId?: string; readonly development?: boolean; readonly lastError?: string };
-  readonly policy: { readonly source: string; readonly portals: readonly string[]; readonly error?: SerializedError };
+  readonly agent: {
+    readonly state: string;
+    readonly url: string;
+    readonly agentVersion?: string;
+    readonly instanceId?: string;
+    readonly development?: boolean;
+    readonly lastError?: string;
+    /** From the agent's last `status` answer: tokens present (label, backend, serial — no PIN state). */
+    readonly tokens?: readonly TokenSummary[];
+    /** The agent's own policy source (its machine policy file), as it reported it. */
+    readonly policySource?: string;
+  };
+  readonly policy: { readonly source: string; readonly origin?: string; readonly fields?: readonly string[]; readonly portals: readonly string[]; readonly agentPort: number; readonly error?: SerializedError };
   readonly lastErrors: readonly ErrorRecord[];
 }
 
@@ -38,7 +49,28 @@ export function isOptionsSender(sender: RuntimeSender, ownOrigin: string): boole
   return typeof sender.url === 'string' && sender.url.startsWith(`${ownOrigin}/`);
 }
 
-let lastStatus: { development?: boolean } = {};
+export interface TokenSummary {
+  readonly label: string;
+  readonly backend: string;
+  readonly serial?: string;
+}
+
+let lastStatus: { development?: boolean; tokens?: readonly TokenSummary[]; policySource?: string } = {};
+
+const text = (v: unknown, max: number): string | undefined => (typeof v === 'string' ? v.replace(/\p{Cc}/gu, '').slice(0, max) : undefined);
+
+/** Only the fields the page shows, each checked: the agent's answer is not trusted to be small or clean. */
+function readStatus(r: Record<string, unknown>): typeof lastStatus {
+  const tokens = Array.isArray(r['tokens'])
+    ? r['tokens'].slice(0, 32).map((t: unknown) => {
+        const o = (t ?? {}) as Record<string, unknown>;
+        const serial = text(o['serial'], 64);
+        return { label: text(o['label'], 64) ?? '', backend: text(o['backend'], 16) ?? '', ...(serial !== undefined && { serial }) };
+      })
+    : undefined;
+  const policySource = text((r['policy'] as Record<string, unknown> | undefined)?.['source'], 256);
+  return { development: r['development'] === true, ...(tokens && { tokens }), ...(policySource !== undefined && { policySource }) };
+}
 
 async function state(deps: OptionsDeps): Promise<OptionsState> {
   const [pairing, loaded, conn] = await Promise.all([deps.pairings.summary(), deps.loadPolicy(), deps.agent()]);
@@ -52,8 +84,17 @@ async function state(deps: OptionsDeps): Promise<OptionsState> {
       ...(conn.agent.instanceId !== undefined && { instanceId: conn.agent.instanceId }),
       ...(lastStatus.development !== undefined && { development: lastStatus.development }),
       ...(conn.lastError !== undefined && { lastError: conn.lastError.code }),
+      ...(lastStatus.tokens !== undefined && { tokens: lastStatus.tokens }),
+      ...(lastStatus.policySource !== undefined && { policySource: lastStatus.policySource }),
     },
-    policy: { source: loaded.source, portals: loaded.policy.portals.map((p) => p.origin), ...(loaded.error !== undefined && { error: loaded.error }) },
+    policy: {
+      source: loaded.source,
+      ...(loaded.origin !== undefined && { origin: loaded.origin }),
+      ...(loaded.fields !== undefined && { fields: loaded.fields }),
+      portals: loaded.policy.portals.map((p) => p.origin),
+      agentPort: loaded.policy.agentPort,
+      ...(loaded.error !== undefined && { error: loaded.error }),
+    },
     lastErrors: deps.diagnostics.lastErrors,
   };
 }
@@ -67,8 +108,8 @@ export async function handleOptionsRequest(message: unknown, deps: OptionsDeps):
       case 'refresh': {
         const conn = await deps.agent();
         try {
-          const r = (await conn.request('status', {}, { timeoutMs: 10_000 })) as { development?: unknown };
-          lastStatus = { development: r.development === true };
+          const r = await conn.request('status', {}, { timeoutMs: 10_000 });
+          lastStatus = readStatus((r ?? {}) as Record<string, unknown>);
         } catch (error) {
           const e = error instanceof SealError ? error : new SealError('ERR_AGENT_UNAVAILABLE');
           deps.diagnostics.record('(options)', 'status', e);
@@ -97,8 +138,7 @@ export async function handleOptionsRequest(message: unknown, deps: OptionsDeps):
         return { ok: true, state: await state(deps) };
       case 'report': {
         const s = await state(deps);
-        const report = JSON.stringify({ generatedAt: new Date().toISOString(), userAgent: typeof navigator === 'undefined' ? undefined : navigator.userAgent, ...s }, null, 2);
-        return { ok: true, state: s, report };
+        return { ok: true, state: s, report: diagnosticReport(s) };
       }
       default:
         throw new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'unknown options op' });
@@ -106,4 +146,23 @@ export async function handleOptionsRequest(message: unknown, deps: OptionsDeps):
   } catch (error) {
     return { ok: false, error: serializeError(error) };
   }
+}
+
+/**
+ * The "copy diagnostic report" text: built field by field from the state (never by spreading
+ * whatever the background holds), so it cannot pick up the pairing key, a PIN, cookies or a
+ * document. Error records carry code, origin, action and message only (diagnostics.ts).
+ */
+export function diagnosticReport(s: OptionsState, now = new Date()): string {
+  const report = {
+    reportVersion: 1,
+    generatedAt: now.toISOString(),
+    userAgent: typeof navigator === 'undefined' ? undefined : navigator.userAgent,
+    extensionVersion: s.extensionVersion,
+    agent: s.agent,
+    pairing: { paired: s.pairing.paired, ...(s.pairing.keyId !== undefined && { keyId: s.pairing.keyId }), ...(s.pairing.pairedAt !== undefined && { pairedAt: s.pairing.pairedAt }) },
+    policy: s.policy,
+    lastErrors: s.lastErrors.map((e) => ({ at: e.at, origin: e.origin, action: e.action, code: e.code, message: e.message, messageZh: e.messageZh })),
+  };
+  return JSON.stringify(report, null, 2);
 }

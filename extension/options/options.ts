@@ -19,7 +19,7 @@ const set = (id: string, text: string, cls?: string) => {
   if (cls !== undefined) e.className = cls;
 };
 
-for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'policySourceLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'lastErrorsLabel']) {
+for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'tokensLabel', 'policySourceLabel', 'policyOriginLabel', 'policyErrorLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'lastErrorsLabel']) {
   set(id, t(id === 'title' ? 'optionsTitle' : id === 'extensionVersionLabel' ? 'extensionVersion' : id === 'agentStatusLabel' ? 'agentStatus' : id));
 }
 set('extensionVersion', api.runtime.getManifest().version);
@@ -37,7 +37,13 @@ function render(s: OptionsState): void {
   const a = s.agent;
   set('agentStatus', a.state === 'ready' ? t('agentConnected', a.agentVersion ?? '?') + (a.development ? ` — ${t('agentDevelopment')}` : '') : `${t('agentNotConnected')}${a.lastError ? ` (${a.lastError})` : ''} — ${a.url}`, a.state === 'ready' ? 'ok' : 'error');
   set('pairingStatus', s.pairing.paired ? t('pairedSince', [s.pairing.pairedAt ?? '', s.pairing.keyId ?? '']) : t('notPaired'), s.pairing.paired ? 'ok' : 'error');
-  set('policySource', `${t(`policySource_${s.policy.source.replace('-', '_')}`)}${s.policy.portals.length ? `: ${s.policy.portals.join(', ')}` : ''}${s.policy.error ? ` — ${errorText(s.policy.error)}` : ''}`);
+  const tokens = a.tokens;
+  set('tokens', tokens === undefined ? t('unknownYet') : tokens.length === 0 ? t('noTokens') : tokens.map((k) => `${k.label} (${k.backend}${k.serial ? ` ${k.serial}` : ''})`).join('; '), tokens !== undefined && tokens.length > 0 ? 'ok' : 'error');
+  set('policySource', `${t(`policySource_${s.policy.source.replace('-', '_')}`)}${s.policy.portals.length ? `: ${s.policy.portals.join(', ')}` : ''}`, s.policy.error ? 'error' : '');
+  const fields = s.policy.fields?.length ? ` — ${t('policyFields', s.policy.fields.join(', '))}` : '';
+  set('policyOrigin', `${s.policy.origin ?? '—'}${fields}; ${t('policyAgentPort', String(s.policy.agentPort))}${a.policySource ? `; ${t('agentPolicySource', a.policySource)}` : ''}`);
+  // The validator's finding, with the field named, so the administrator can fix the policy.
+  set('policyError', s.policy.error ? errorText(s.policy.error) : t('noErrors'), s.policy.error ? 'error' : 'ok');
   const list = el('lastErrors');
   if (list) {
     list.textContent = '';

@@ -77,7 +77,11 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
   it('pairs in the options page with the code the agent printed', async () => {
     const page = await context.newPage();
     await page.goto(`chrome-extension://${extensionId}/options.html`);
-    await expect.poll(() => page.textContent('#policySource')).toContain(`http://localhost:${demoPort}`);
+    // No managed policy + unpacked install → the local development policy. With managed_schema.json
+    // in the manifest, Chromium answers the first storage.managed read of a session only after its
+    // policy service has loaded (≈2.5 s), so the first answer may take that long.
+    await expect.poll(() => page.textContent('#policySource'), { timeout: 15_000 }).toContain(`http://localhost:${demoPort}`);
+    expect(await page.textContent('#policyOrigin')).toContain('storage.local devPolicy');
     await page.fill('#pairCode', agent.printedCode());
     await page.click('#pairButton');
     await expect.poll(() => page.getAttribute('#pairResult', 'class'), { timeout: 15_000 }).toBe('ok');
