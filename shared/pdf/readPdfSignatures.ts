@@ -80,6 +80,11 @@ export interface PdfSignatureInfo {
   readonly laterSections: number;
   /** Whether this is the document's certification signature (`/Perms /DocMDP` points to it). */
   readonly certification: boolean;
+  /**
+   * `/P` of a DocMDP transform in this signature's own `/Reference` array (the signed dictionary, so a
+   * later revision cannot remove it the way it can drop `/Perms`); `/P` absent means 2.
+   */
+  readonly docMdpPermission?: 1 | 2 | 3;
   readonly modificationLevel: PdfModificationLevel;
   readonly changes: readonly PdfObjectChange[];
 }
@@ -168,6 +173,19 @@ function pageOfWidget(r: PdfReader, field: FieldHit, pageIndex: () => Map<number
   // widgets as kids of the field
   const kids = r.resolve(field.dict.get('Kids'));
   if (Array.isArray(kids)) for (const k of kids) if (isRef(k) && annotPage().has(k.num)) return annotPage().get(k.num);
+  return undefined;
+}
+
+/** DocMDP `/P` declared by the signature dictionary itself (its `/Reference` array), if any. */
+function ownDocMdp(r: PdfReader, sig: PdfDict): 1 | 2 | 3 | undefined {
+  const refs = r.resolve(sig.get('Reference'));
+  if (!Array.isArray(refs)) return undefined;
+  for (const x of refs.slice(0, 16)) {
+    const rd = r.resolveDict(x);
+    if (rd === undefined || !isName(r.resolve(rd.get('TransformMethod')), 'DocMDP')) continue;
+    const p = r.resolve(r.resolveDict(rd.get('TransformParams'))?.get('P'));
+    return p === 1 || p === 3 ? p : 2;
+  }
   return undefined;
 }
 
@@ -380,6 +398,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
       const reason = str(r, sig.get('Reason'));
       const location = str(r, sig.get('Location'));
       const contactInfo = str(r, sig.get('ContactInfo'));
+      const ownP = ownDocMdp(r, sig);
       signatures.push({
         fieldName: field.name,
         ...(field.ref === undefined ? {} : { fieldObjectNumber: field.ref.num }),
@@ -399,6 +418,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
         ...(revision === undefined ? {} : { revision }),
         laterSections,
         certification: certNum !== undefined && isRef(v) && v.num === certNum,
+        ...(ownP === undefined ? {} : { docMdpPermission: ownP }),
         modificationLevel: level,
         changes,
       });

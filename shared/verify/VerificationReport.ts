@@ -140,6 +140,41 @@ export interface StampPosition {
   readonly clip?: readonly [number, number, number, number];
 }
 
+/** What later revisions changed, pyHanko's levels (see docs/pdf.md §4); `SIGNATURES` = new signatures only. */
+export type PdfModificationLevelName = 'NONE' | 'SIGNATURES' | 'FORM_FILLING' | 'ANNOTATIONS' | 'OTHER';
+
+/** PDF-only facts about one signature (present for PDF documents only; additive to schema version 1). */
+export interface PdfSignatureDetails {
+  /** Fully qualified field name (also the signature `id`). */
+  readonly fieldName: string;
+  readonly filter?: string;
+  readonly subFilter?: string;
+  /** `/ByteRange` as written, when it is four numbers. */
+  readonly byteRange?: readonly number[];
+  /** Whether `/ByteRange` passed the sanity rules (starts at 0, the gap is exactly `/Contents`, ends at a `%%EOF`). */
+  readonly byteRangeOk: boolean;
+  /** pyHanko's coverage: the whole file, a whole earlier revision, or unclear (bad ByteRange). */
+  readonly coverage: 'ENTIRE_FILE' | 'ENTIRE_REVISION' | 'UNCLEAR';
+  /** 0-based index of the `%%EOF` revision the signature covers. */
+  readonly revision?: number;
+  /** Cross-reference sections written after the signed revision. */
+  readonly laterRevisions: number;
+  /** Digest algorithm used over the byte ranges (`SM3`, `SHA-256`, …). */
+  readonly digestAlgorithm?: string;
+  /** Worst change made by later revisions. */
+  readonly modificationLevel: PdfModificationLevelName;
+  /** Whether this is a certification (DocMDP) signature. */
+  readonly certification: boolean;
+  /** DocMDP permission that applies to changes after this signature (1 none, 2 forms + signing, 3 + annotations). */
+  readonly docMdpPermission?: 1 | 2 | 3;
+  /** Whether the later changes are allowed (by DocMDP, or for approval signatures: up to annotations). */
+  readonly modificationsAllowed: boolean;
+  /** The changed objects (first 50): object number, level, short English note. */
+  readonly changes: readonly { readonly objectNumber: number; readonly level: PdfModificationLevelName; readonly note: string }[];
+  readonly reason?: string;
+  readonly location?: string;
+}
+
 export interface SignatureReport {
   /** Signature identifier inside the document (OFD `ID`, PDF field name) or `0` for bare files. */
   readonly id: string;
@@ -160,6 +195,8 @@ export interface SignatureReport {
   readonly coverage: CoverageSummary;
   readonly stamps: readonly StampPosition[];
   readonly checks: readonly CheckResult[];
+  /** PDF documents only: field, ByteRange, revision and later-change facts. */
+  readonly pdf?: PdfSignatureDetails;
 }
 
 export interface VerificationReport {

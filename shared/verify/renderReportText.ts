@@ -7,7 +7,7 @@
  * Every line is plain text (no colours, no markup) so it can be pasted into a ticket.
  */
 import type { Locale } from '../errors/index.js';
-import type { CertificateStatus, CheckResult, Indication, SignatureReport, VerificationReport } from './VerificationReport.js';
+import type { CertificateStatus, CheckResult, Indication, PdfModificationLevelName, PdfSignatureDetails, SignatureReport, VerificationReport } from './VerificationReport.js';
 
 const IND_ZH: Record<Indication, string> = {
   TOTAL_PASSED: '有效',
@@ -92,7 +92,8 @@ function renderSignature(s: SignatureReport, index: number, total: number, zh: b
   lines.push(zh
     ? `    签章后文档是否被修改：${modifiedBad || hashFailed ? '是，受保护的内容已改变' : s.indication === 'TOTAL_FAILED' && s.subIndications.includes('FORMAT_FAILURE') ? '无法判断' : '否'}`
     : `    Changed after signing: ${modifiedBad || hashFailed ? 'YES, protected content changed' : s.indication === 'TOTAL_FAILED' && s.subIndications.includes('FORMAT_FAILURE') ? 'cannot tell' : 'no'}`);
-  if (s.coverage.covered.length > 0) {
+  if (s.pdf !== undefined) renderPdf(s.pdf, zh, lines);
+  else if (s.coverage.covered.length > 0) {
     lines.push(zh
       ? `    保护范围：${s.coverage.covered.length} 个文件；未保护 ${s.coverage.notCovered.length} 个`
       : `    Coverage: ${s.coverage.covered.length} files protected; ${s.coverage.notCovered.length} not protected`);
@@ -105,11 +106,48 @@ function renderSignature(s: SignatureReport, index: number, total: number, zh: b
   }
   for (const st of s.stamps) {
     const [x, y, w, h] = st.box;
+    if (st.unit === 'pt') {
+      // PDF: `page` is a 0-based index; people count from 1.
+      const n = Number(st.page) + 1;
+      lines.push(zh ? `    位置：第 ${n} 页，x=${x} y=${y} 宽 ${w} 高 ${h} pt` : `    Position: page ${n}, x=${x} y=${y} w=${w} h=${h} pt`);
+      continue;
+    }
     const clip = st.clip === undefined ? '' : zh ? `，裁剪 ${st.clip.join(' ')}` : `, clip ${st.clip.join(' ')}`;
     lines.push(zh ? `    位置：页面 ${st.page}，x=${x} y=${y} 宽 ${w} 高 ${h} ${st.unit}${clip}` : `    Position: page ${st.page}, x=${x} y=${y} w=${w} h=${h} ${st.unit}${clip}`);
   }
   lines.push(zh ? '    检查项：' : '    Checks:');
   for (const c of s.checks) lines.push(`      ${STATUS_MARK[c.status]} ${c.id}: ${zh ? c.messageZh : c.message}`);
+}
+
+const LEVEL_ZH: Record<PdfModificationLevelName, string> = {
+  NONE: '无修改',
+  SIGNATURES: '仅新增签名',
+  FORM_FILLING: '填写了表单',
+  ANNOTATIONS: '添加或修改了注释',
+  OTHER: '修改了页面内容或其他对象',
+};
+const LEVEL_EN: Record<PdfModificationLevelName, string> = {
+  NONE: 'no changes',
+  SIGNATURES: 'new signatures only',
+  FORM_FILLING: 'form fields filled',
+  ANNOTATIONS: 'annotations added or changed',
+  OTHER: 'page content or other objects changed',
+};
+
+function renderPdf(p: PdfSignatureDetails, zh: boolean, lines: string[]): void {
+  const sub = p.subFilter === undefined ? '' : zh ? `（${p.subFilter}）` : ` (${p.subFilter})`;
+  lines.push(zh ? `    签名域：${p.fieldName}${sub}` : `    Field: ${p.fieldName}${sub}`);
+  if (p.reason !== undefined) lines.push(zh ? `    签章原因：${p.reason}` : `    Reason: ${p.reason}`);
+  const range = p.coverage === 'ENTIRE_FILE'
+    ? (zh ? '覆盖整个文件' : 'the whole file')
+    : p.coverage === 'ENTIRE_REVISION'
+      ? (zh ? `覆盖签章时的修订版，之后又有 ${p.laterRevisions} 次增量更新` : `the revision signed; ${p.laterRevisions} incremental update(s) follow`)
+      : (zh ? '不明确（签名范围不正确）' : 'unclear (bad /ByteRange)');
+  lines.push(zh ? `    签名范围：${range}` : `    Signed range: ${range}`);
+  if (p.certification) lines.push(zh ? `    认证签名：DocMDP P=${p.docMdpPermission ?? 2}` : `    Certification signature: DocMDP P=${p.docMdpPermission ?? 2}`);
+  const verdict = p.modificationLevel === 'NONE' ? '' : p.modificationsAllowed ? (zh ? '（允许）' : ' (allowed)') : (zh ? '（不允许）' : ' (NOT allowed)');
+  const mdp = p.docMdpPermission === undefined || p.certification ? '' : zh ? `，受认证签名 DocMDP P=${p.docMdpPermission} 约束` : `, bound by the certification DocMDP P=${p.docMdpPermission}`;
+  lines.push(zh ? `    签章后修改：${LEVEL_ZH[p.modificationLevel]}${verdict}${mdp}` : `    Changes after signing: ${LEVEL_EN[p.modificationLevel]}${verdict}${mdp}`);
 }
 
 /** Renders a report as plain text. */

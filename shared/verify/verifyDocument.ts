@@ -15,6 +15,8 @@ import { verifyOfd } from '../ofd/verifyOfd.js';
 import { detectSesStructure, verifySealOnly, verifySesSignature } from '../seal/index.js';
 import type { Certificate, Crl } from '../x509/index.js';
 import { check, combineVerdicts, indeterminate, PASSED } from './checks.js';
+import { verifyPdf, type PdfHashName } from './verifyPdf.js';
+import type { IncrementalHash } from '../pdf/byteRange.js';
 import {
   REPORT_SCHEMA_VERSION,
   worstIndication,
@@ -39,6 +41,11 @@ export interface VerifyDocumentOptions {
   readonly revokedSealIds?: ReadonlySet<string>;
   /** Seal ids filed with the authority; when given, an unfiled seal is INDETERMINATE SEAL_NOT_FILED. */
   readonly filedSealIds?: ReadonlySet<string>;
+  /**
+   * PDF only: an incremental hash factory (the agent passes `node:crypto`, ~20× the pure SHA-256);
+   * returning undefined keeps the built-in implementation for that algorithm.
+   */
+  readonly createHash?: (alg: PdfHashName) => IncrementalHash | undefined;
 }
 
 /** Largest input accepted (bytes). */
@@ -145,7 +152,8 @@ export async function verifyDocument(bytes: Uint8Array, options: VerifyDocumentO
   try {
     if (looksLikePdf(bytes)) {
       documentType = 'pdf';
-      throw new SealError('ERR_NOT_IMPLEMENTED', { feature: 'PDF' });
+      const pdf = await verifyPdf(bytes, { ...ctx, ...(options.createHash === undefined ? {} : { createHash: options.createHash }) });
+      return finish(base, 'pdf', pdf.signatures, [...pdf.checks]);
     }
     const zipAtStart = startsWith(bytes, 'PK\x03\x04') || startsWith(bytes, 'PK\x05\x06');
     const structure = zipAtStart ? 'unknown' : detectSesStructure(bytes);

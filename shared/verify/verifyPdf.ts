@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * PDF verification: every signature field with a value becomes one {@link SignatureReport}, in file
+ * order (the order `readPdfSignatures` walks `/AcroForm /Fields`).
+ *
+ * Per signature: (1) `/ByteRange` sanity (starts at 0, the gap is exactly the `/Contents` string, the
+ * second range ends at a `%%EOF`); (2) the `/Contents` told apart by structure — a GB/T 38540
+ * `SES_Signature` (v4/v1/v5; `dataHash` must equal SM3 over the two ranges, then the seal module's
+ * whole procedure), or a CMS SignedData (GM/T 0010 or PKCS#7; its `messageDigest` must equal the
+ * SignerInfo's digest over the ranges, then the CMS module's procedure) — certificate paths through
+ * the caller's trust anchors, exactly as for OFD; (3) what later revisions changed
+ * (`readPdfSignatures`' classification) against what the signature permits.
+ *
+ * Design rationale (documents.md §2.1–2.3, pyHanko semantics): the file is parsed once; every
+ * signature's state at signing comes from the same reader (`atSection`), so ten signatures cost ten
+ * range hashes, not ten parses. Changes allowed after a signature:
+ * - a certification signature, and every signature after it, is bound by its DocMDP `/P`:
+ *   1 nothing, 2 form filling and new signatures, 3 also annotations;
+ * - an approval signature in an uncertified document allows new signatures, form filling and
+ *   annotations (reported as warnings, Acrobat's yellow triangle) — anything else (`OTHER`: page
+ *   content, resources, deleted objects, catalog entries) fails the signature.
+ * A disallowed change is TOTAL_FAILED with SIG_CONSTRAINTS_FAILURE and the seal code
+ * DOCUMENT_MODIFIED (the bytes it signed are intact, but the document shown is no longer what was
+ * signed). Nothing here throws for bad input: unreadable files throw a coded SealError from
+ * `readPdfSignatures`, which `verifyDocument` turns into the report's `error`.
+ */
+import { isCmsSignedData, verifyCmsSignedData, type CmsVerification } from '../cms/verifyCmsSignedData.js';
+import { oidOf, parseDer } from '../cms/der.js';
+import { id_sha1, id_sha256, id_sha384, id_sha512, id_sm3 } from '../asn1/oids.js';
+import { digest } from '../crypto/webcrypto.js';
+import { toSealError } from '../errors/index.js';
+import { checkByteRangeBounds, pdfByteRangeDigest, type IncrementalHash } from '../pdf/byteRange.js';
+import { readPdfSignatures, type PdfModificationLevel, type PdfSignatureInfo, type PdfSignatureList } from '../pdf/readPdfSignatures.js';
+import { detectSesStructure, verifySesSignature, type SealVerifyContext } from '../seal/index.js';
+import type { Certificate, Crl } from '../x509/index.js';
+import { check, combineVerdicts, failed, PASSED, type Verdict } from './checks.js';
+import type { CheckResult, PdfSignatureDetails, SealCode, SignatureReport, StampPosition } from './VerificationReport.js';
+
+export type PdfHashName = 'SM3' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export interface PdfVerifyContext {
+  readonly trustAnchors: readonly Certificate[];
+  readonly intermediates?: readonly Certificate[];
+  readonly crls?: readonly Crl[];
+  /** Validation time override (default: each signature's claimed signing time). */
+  readonly time?: Date;
+  readonly includePictures?: boolean;
+  readonly revokedSealIds?: ReadonlySet<string>;
+  readonly filedSealIds?: ReadonlySet<string>;
+  /**
+   * Incremental hash factory (e.g. the agent's `node:crypto`); undefined → built-in: SM3 through
+   * `createSm3` (native when registered), SHA through WebCrypto over the joined ranges.
+   */
+  readonly createHash?: (alg: PdfHashName) => IncrementalHash | undefined;
+}
+
+export interface PdfVerification {
+  readonly signatures: readonly SignatureReport[];
+  readonly checks: readonly CheckResult[];
+}
+
+const RANK: Record<PdfModificationLevel, number> = { NONE: 0, SIGNATURES: 1, FORM_FILLING: 2, ANNOTATIONS: 3, OTHER: 4 };
+const LEVEL_ZH: Record<PdfModificationLevel, string> = {
+  NONE: '无修改',
+  SIGNATURES: '仅新增签名',
+  FORM_FILLING: '填写表单',
+  ANNOTATIONS: '添加或修改注释',
+  OTHER: '修改了页面内容或其他对象',
+};
+const LEVEL_EN: Record<PdfModificationLevel, string> = {
+  NONE: 'no changes',
+  SIGNATURES: 'new signatures only',
+  FORM_FILLING: 'form filling',
+  ANNOTATIONS: 'annotations added or changed',
+  OTHER: 'page content or other objects changed',
+};
+const HASH_BY_OID: Readonly<Record<string, PdfHashName>> = {
+  [id_sm3]: 'SM3',
+  [id_sha1]: 'SHA-1',
+  [id_sha256]: 'SHA-256',
+  [id_sha384]: 'SHA-384',
+  [id_sha512]: 'SHA-512',
+};
+const MAX_CHANGES_IN_REPORT = 50;
+
+/** Highest level a DocMDP permission allows (approval signatures without DocMDP: up to annotations). */
+function allowedLevel(p: 1 | 2 | 3 | undefined): PdfModificationLevel {
+  if (p === 1) return 'NONE';
+  if (p === 2) return 'FORM_FILLING';
+  return 'ANNOTATIONS';
+}
+
+/** Digest over the two ranges, streamed when a hasher is available. */
+export async function byteRangeDigest(bytes: Uint8Array, br: readonly number[], alg: PdfHashName, ctx: Pick<PdfVerifyContext, 'createHash'> = {}): Promise<Uint8Array> {
+  checkByteRangeBounds(br, bytes.length);
+  const h = ctx.createHash?.(alg);
+  if (h !== undefined) return pdfByteRangeDigest(bytes, br, alg === 'SM3' ? 'SM3' : 'SHA-256', { hasher: h });
+  if (alg === 'SM3') return pdfByteRangeDigest(bytes, br, 'SM3');
+  // WebCrypto has no incremental digest: one joined copy is still far faster than pure-JS SHA.
+  const [a, b, c, d] = br as [number, number, number, number];
+  const joined = new Uint8Array(b + d);
+  joined.set(bytes.subarray(a, a + b), 0);
+  joined.set(bytes.subarray(c, c + d), b);
+  return digest(alg, joined);
+}
+
+/** The first SignerInfo's digest algorithm OID, read without verifying anything. */
+function cmsDigestOid(der: Uint8Array): string | undefined {
+  try {
+    const root = parseDer(der, true);
+    const sd = root.children[1]?.children[0];
+    const signerInfos = sd?.children.slice(3).find((n) => n.tag === 0x31);
+    return oidOf(signerInfos?.children[0]?.children[2]?.children[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+function stampOf(info: PdfSignatureInfo): StampPosition[] {
+  const r = info.rect;
+  if (info.page === undefined || r === undefined || r.length !== 4) return [];
+  const [x1, y1, x2, y2] = r as [number, number, number, number];
+  const x = Math.min(x1, x2);
+  const y = Math.min(y1, y2);
+  const w = Math.abs(x2 - x1);
+  const h = Math.abs(y2 - y1);
+  if (!(w > 0 && h > 0) || ![x, y, w, h].every(Number.isFinite)) return [];
+  return [{ page: String(info.page), box: [x, y, w, h], unit: 'pt' }];
+}
+
+interface Crypto {
+  kind: 'seal' | 'digital';
+  format: string;
+  verdict: Verdict;
+  sealCodes: SealCode[];
+  checks: CheckResult[];
+  digestAlgorithm?: string;
+  report: Partial<Pick<SignatureReport, 'signer' | 'seal' | 'signingTime' | 'signingTimeText' | 'timeStamp'>>;
+}
+
+async function verifySes(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Array, structure: string, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
+  const format = `SES_Signature ${structure.replace('signature-', '')}`;
+  const checks: CheckResult[] = [];
+  let documentHash: Uint8Array | undefined;
+  if (rangeOk && info.byteRange !== undefined) documentHash = await byteRangeDigest(bytes, info.byteRange, 'SM3', ctx);
+  const sesCtx: SealVerifyContext = {
+    trustAnchors: ctx.trustAnchors,
+    intermediates: ctx.intermediates ?? [],
+    crls: ctx.crls ?? [],
+    ...(documentHash === undefined ? {} : { documentHash }),
+    ...(ctx.time === undefined ? {} : { time: ctx.time }),
+    includePictures: ctx.includePictures ?? true,
+    ...(ctx.revokedSealIds === undefined ? {} : { revokedSealIds: ctx.revokedSealIds }),
+    ...(ctx.filedSealIds === undefined ? {} : { filedSealIds: ctx.filedSealIds }),
+  };
+  try {
+    const r = await verifySesSignature(der, sesCtx);
+    checks.push(...r.checks);
+    // The PDF convention names the field in propertyInfo; vendors differ, so a mismatch only warns.
+    const named = r.propertyInfo.includes(info.fieldName);
+    checks.push(
+      named
+        ? check('pdf.property-info', 'passed', `签章属性信息指向本签名域（${info.fieldName}）`, `propertyInfo names this signature field (${info.fieldName})`)
+        : check('pdf.property-info', 'warning', `签章属性信息未包含本签名域名称（${info.fieldName}）`, `propertyInfo does not name this signature field (${info.fieldName})`, { propertyInfo: r.propertyInfo.slice(0, 200) }),
+    );
+    return {
+      kind: 'seal',
+      format,
+      verdict: { indication: r.indication, subIndications: r.subIndications },
+      sealCodes: [...r.sealCodes],
+      checks,
+      digestAlgorithm: 'SM3',
+      report: {
+        ...(r.signer === undefined ? {} : { signer: r.signer }),
+        seal: r.seal,
+        ...(r.signingTime === undefined ? {} : { signingTime: r.signingTime }),
+        ...(r.signingTimeText === undefined ? {} : { signingTimeText: r.signingTimeText }),
+        ...(r.timeStamp === undefined ? {} : { timeStamp: r.timeStamp }),
+      },
+    };
+  } catch (err) {
+    const e = toSealError(err);
+    checks.push(check('signature.structure', 'failed', `电子签章数据无法解析：${e.messageZh}`, `The SES_Signature cannot be parsed: ${e.message}`, { code: e.code }));
+    return { kind: 'seal', format, verdict: failed('FORMAT_FAILURE'), sealCodes: [], checks, report: {} };
+  }
+}
+
+async function verifyCms(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Array, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
+  const oid = cmsDigestOid(der);
+  const alg = oid === undefined ? undefined : HASH_BY_OID[oid];
+  let contentHash: Uint8Array | undefined;
+  if (rangeOk && alg !== undefined && info.byteRange !== undefined) contentHash = await byteRangeDigest(bytes, info.byteRange, alg, ctx);
+  const r: CmsVerification = await verifyCmsSignedData(der, {
+    ...(contentHash === undefined ? {} : { contentHash }),
+    trustAnchors: ctx.trustAnchors,
+    intermediates: ctx.intermediates ?? [],
+    crls: ctx.crls ?? [],
+    ...(ctx.time === undefined ? {} : { time: ctx.time }),
+  });
+  const sealCodes: SealCode[] = r.subIndications.includes('HASH_FAILURE') ? ['DOCUMENT_MODIFIED'] : [];
+  return {
+    kind: 'digital',
+    format: r.format,
+    verdict: { indication: r.indication, subIndications: r.subIndications },
+    sealCodes,
+    checks: [...r.checks],
+    ...(alg === undefined ? {} : { digestAlgorithm: alg }),
+    report: {
+      ...(r.signer === undefined ? {} : { signer: r.signer }),
+      ...(r.signingTime === undefined ? {} : { signingTime: r.signingTime }),
+      ...(r.signingTimeText === undefined ? {} : { signingTimeText: r.signingTimeText }),
+    },
+  };
+}
+
+/** The DocMDP permission governing changes after `info` (its own, or an earlier certification's). */
+function effectiveDocMdp(info: PdfSignatureInfo, list: PdfSignatureList): { p?: 1 | 2 | 3; from?: string } {
+  const own = info.docMdpPermission ?? (info.certification ? list.certification?.permission : undefined);
+  if (own !== undefined) return { p: own, from: info.fieldName };
+  for (const s of list.signatures) {
+    if (s === info) continue;
+    const p = s.docMdpPermission ?? (s.certification ? list.certification?.permission : undefined);
+    if (p === undefined) continue;
+    if (s.revision !== undefined && info.revision !== undefined && s.revision <= info.revision) return { p, from: s.fieldName };
+  }
+  return {};
+}
+
+async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, list: PdfSignatureList, ctx: PdfVerifyContext): Promise<SignatureReport> {
+  const checks: CheckResult[] = [];
+  const verdicts: Verdict[] = [];
+  const sealCodes: SealCode[] = [];
+  const addCodes = (codes: readonly SealCode[]) => {
+    for (const c of codes) if (!sealCodes.includes(c)) sealCodes.push(c);
+  };
+
+  // 1. ByteRange.
+  const brc = info.byteRangeCheck;
+  let rangeInFile = false;
+  if (info.byteRange !== undefined) {
+    try {
+      checkByteRangeBounds(info.byteRange, bytes.length);
+      rangeInFile = true;
+    } catch {
+      rangeInFile = false;
+    }
+  }
+  const brDetails = {
+    byteRange: info.byteRange?.join(' ') ?? '',
+    coversWholeFile: brc.coversWholeFile,
+    ...(info.revision === undefined ? {} : { revision: info.revision }),
+  };
+  if (brc.ok) {
+    checks.push(check('pdf.byte-range', 'passed', '签名范围（ByteRange）正确：覆盖整个修订版，仅留出签名值', 'The /ByteRange covers the whole revision except /Contents', brDetails));
+  } else {
+    const why = brc.problems.join('; ').slice(0, 400);
+    checks.push(check('pdf.byte-range', 'failed', `签名范围（ByteRange）不正确：${why}`, `The /ByteRange is not sane: ${why}`, brDetails));
+    verdicts.push(failed('FORMAT_FAILURE'));
+  }
+
+  // 2. The signature by structure.
+  const der = info.cms;
+  const structure = der === undefined ? 'unknown' : detectSesStructure(der);
+  let crypto: Crypto;
+  if (der !== undefined && (structure === 'signature-v4' || structure === 'signature-v1' || structure === 'signature-v5')) {
+    crypto = await verifySes(bytes, info, der, structure, rangeInFile, ctx);
+  } else if (der !== undefined && (structure === 'cms' || isCmsSignedData(der))) {
+    crypto = await verifyCms(bytes, info, der, rangeInFile, ctx);
+  } else {
+    crypto = {
+      kind: 'digital',
+      format: 'unknown',
+      verdict: failed('FORMAT_FAILURE'),
+      sealCodes: [],
+      checks: [
+        check('signature.structure', 'failed', '签名值（/Contents）既不是电子签章（SES_Signature）也不是 CMS 签名', '/Contents is neither an SES_Signature nor a CMS SignedData', {
+          contentsBytes: info.contents.length,
+          detected: structure,
+        }),
+      ],
+      report: {},
+    };
+  }
+  checks.push(...crypto.checks);
+  verdicts.push(crypto.verdict);
+  addCodes(crypto.sealCodes);
+  if (!rangeInFile) {
+    checks.push(check('pdf.digest', 'failed', '签名范围越出文件，无法计算摘要', 'The byte ranges leave the file; no digest computed'));
+    verdicts.push(failed('FORMAT_FAILURE'));
+  }
+
+  // 3. Later changes against what the signature permits.
+  const level = info.modificationLevel;
+  const mdp = effectiveDocMdp(info, list);
+  const allowed = RANK[level] <= RANK[allowedLevel(mdp.p)];
+  const modDetails = {
+    level,
+    laterRevisions: info.laterSections,
+    ...(mdp.p === undefined ? {} : { docMdpPermission: mdp.p }),
+    changedObjects: info.changes.length,
+  };
+  if (level === 'NONE') {
+    checks.push(check('pdf.modifications', 'passed', info.laterSections === 0 ? '签名覆盖整个文件，签章后文档未被修改' : '签章后的修订版没有改变文档内容', info.laterSections === 0 ? 'The signature covers the whole file; no change after signing' : 'Later revisions do not change the document', modDetails));
+  } else if (allowed) {
+    const status = level === 'SIGNATURES' ? 'passed' : 'warning';
+    checks.push(check('pdf.modifications', status, `签章后有允许的修改：${LEVEL_ZH[level]}`, `Allowed changes after signing: ${LEVEL_EN[level]}`, modDetails));
+  } else {
+    const first = info.changes.find((c) => c.level === level);
+    const at = first === undefined ? '' : `（对象 ${first.objectNumber}：${first.note}）`;
+    const atEn = first === undefined ? '' : ` (object ${first.objectNumber}: ${first.note})`;
+    checks.push(
+      mdp.p === undefined
+        ? check('pdf.modifications', 'failed', `签章后文档被修改：${LEVEL_ZH[level]}${at}`, `The document was changed after signing: ${LEVEL_EN[level]}${atEn}`, modDetails)
+        : check('pdf.docmdp', 'failed', `违反认证签名（${mdp.from ?? ''}）的修改许可 P=${mdp.p}：${LEVEL_ZH[level]}${at}`, `Changes violate the certification (${mdp.from ?? ''}) permission P=${mdp.p}: ${LEVEL_EN[level]}${atEn}`, modDetails),
+    );
+    verdicts.push(failed('SIG_CONSTRAINTS_FAILURE'));
+    addCodes(['DOCUMENT_MODIFIED']);
+  }
+  if (mdp.p !== undefined && allowed) {
+    checks.push(check('pdf.docmdp', 'passed', `后续修改在认证签名（${mdp.from ?? ''}）许可范围内（P=${mdp.p}）`, `Later changes are within the certification (${mdp.from ?? ''}) permission P=${mdp.p}`, modDetails));
+  }
+
+  const v = combineVerdicts(verdicts.length === 0 ? [PASSED] : verdicts);
+  const a = info.byteRange;
+  const covered = a !== undefined && a.length === 4 ? [`bytes ${a[0]}-${(a[0] ?? 0) + (a[1] ?? 0)}`, `bytes ${a[2]}-${(a[2] ?? 0) + (a[3] ?? 0)}`] : [];
+  const signedEnd = brc.signedEnd;
+  const notCovered = signedEnd !== undefined && signedEnd < bytes.length ? [`bytes ${signedEnd}-${bytes.length}`] : [];
+  const pdf: PdfSignatureDetails = {
+    fieldName: info.fieldName,
+    ...(info.filter === undefined ? {} : { filter: info.filter }),
+    ...(info.subFilter === undefined ? {} : { subFilter: info.subFilter }),
+    ...(info.byteRange === undefined ? {} : { byteRange: info.byteRange }),
+    byteRangeOk: brc.ok,
+    coverage: !brc.ok ? 'UNCLEAR' : brc.coversWholeFile ? 'ENTIRE_FILE' : 'ENTIRE_REVISION',
+    ...(info.revision === undefined ? {} : { revision: info.revision }),
+    laterRevisions: info.laterSections,
+    ...(crypto.digestAlgorithm === undefined ? {} : { digestAlgorithm: crypto.digestAlgorithm }),
+    modificationLevel: level,
+    certification: info.certification || info.docMdpPermission !== undefined,
+    ...(mdp.p === undefined ? {} : { docMdpPermission: mdp.p }),
+    modificationsAllowed: allowed,
+    changes: info.changes.filter((c) => c.level !== 'NONE').slice(0, MAX_CHANGES_IN_REPORT).map((c) => ({ objectNumber: c.objectNumber, level: c.level, note: c.note })),
+    ...(info.reason === undefined ? {} : { reason: info.reason }),
+    ...(info.location === undefined ? {} : { location: info.location }),
+  };
+  const signingTimeText = crypto.report.signingTimeText ?? info.signingTime;
+  return {
+    id: info.fieldName,
+    kind: crypto.kind,
+    format: crypto.format,
+    indication: v.indication,
+    subIndications: v.subIndications,
+    sealCodes,
+    ...(crypto.report.signer === undefined ? {} : { signer: crypto.report.signer }),
+    ...(crypto.report.seal === undefined ? {} : { seal: crypto.report.seal }),
+    ...(crypto.report.signingTime === undefined ? {} : { signingTime: crypto.report.signingTime }),
+    ...(signingTimeText === undefined ? {} : { signingTimeText }),
+    ...(crypto.report.timeStamp === undefined ? {} : { timeStamp: crypto.report.timeStamp }),
+    coverage: { covered, notCovered, modifiedAfterSigning: !allowed || v.subIndications.includes('HASH_FAILURE') },
+    stamps: stampOf(info),
+    checks,
+    pdf,
+  };
+}
+
+/**
+ * Verifies every signature of a PDF. Signature problems are reported inside; an unreadable file
+ * throws a coded SealError (ERR_PDF_MALFORMED, ERR_PDF_ENCRYPTED).
+ */
+export async function verifyPdf(bytes: Uint8Array, ctx: PdfVerifyContext): Promise<PdfVerification> {
+  const list = readPdfSignatures(bytes);
+  const signatures: SignatureReport[] = [];
+  for (const info of list.signatures) signatures.push(await verifyOne(bytes, info, list, ctx));
+  const checks: CheckResult[] = [];
+  const revisions = list.revisionEnds.length;
+  if (list.certification !== undefined) {
+    const p = list.certification.permission;
+    checks.push(check('pdf.certification', 'passed', `文档已认证（DocMDP P=${p}）`, `The document is certified (DocMDP P=${p})`, { permission: p }));
+  }
+  if (list.signatures.length > 0 && !list.signatures.some((s) => s.byteRangeCheck.ok && s.byteRangeCheck.coversWholeFile)) {
+    const last = Math.max(...list.signatures.map((s) => s.revision ?? -1));
+    checks.push(
+      check('document.coverage', 'warning', '文件末尾有未被任何签名覆盖的修订版', 'The last revision(s) of the file are covered by no signature', {
+        revisions,
+        lastSignedRevision: last,
+      }),
+    );
+  }
+  return { signatures, checks };
+}
