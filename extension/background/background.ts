@@ -21,6 +21,7 @@ import { PageRequestHandler, senderContext } from './PageRequestHandler.js';
 import { PairingStore } from './pairingStore.js';
 import { loadPolicy } from './policySource.js';
 import { AgentConnection } from './transport/AgentConnection.js';
+import { installViewerBackground } from '../viewer/viewerBackground.js';
 
 declare const __ESEAL_BROWSER__: string | undefined;
 
@@ -66,6 +67,9 @@ const pages = new PageRequestHandler({
   lang,
   onError: (origin, action, error) => diagnostics.record(origin, action, error),
 });
+
+// The viewer's messages (PDF interception, agent verification): extension/viewer/viewerBackground.ts.
+installViewerBackground({ api, agent, loadPolicy: () => loadPolicy(api), ownOrigin });
 
 api.runtime.onMessage.addListener((message: unknown, sender: RuntimeSender, sendResponse: (response: unknown) => void) => {
   if (sender.id !== api.runtime.id) return undefined;

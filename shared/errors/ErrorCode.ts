@@ -85,6 +85,11 @@ export const ERROR_TABLE = {
   ERR_PDF_ENCRYPTED: { category: 'input', retriable: false, zh: '暂不支持加密的 PDF 文件', en: 'Encrypted PDF files are not supported yet' },
   ERR_PDF_CHANGES_FORBIDDEN: { category: 'security', retriable: false, zh: '该 PDF 已被认证签名锁定，不允许再修改', en: 'The PDF is certified and forbids further changes' },
 
+  // ── viewer (extension/viewer) ───────────────────────────────────────────────────────────
+  ERR_VIEWER_SOURCE_DENIED: { category: 'security', retriable: false, zh: '查看器不能打开该来源的文档：{origin}（不在策略允许的网站中）', en: 'The viewer may not open documents from {origin} (not a site the policy allows)' },
+  ERR_VIEWER_FETCH_FAILED: { category: 'environment', retriable: true, zh: '无法下载文档[（HTTP {status}）]', en: 'Could not download the document[ (HTTP {status})]' },
+  ERR_VIEWER_RENDER_FAILED: { category: 'format', retriable: false, zh: '无法显示该 PDF 页面：{reason}', en: 'Could not display the PDF page: {reason}' },
+
   // ── files and command line ──────────────────────────────────────────────────────────────
   ERR_FILE_NOT_FOUND: { category: 'environment', retriable: false, zh: '找不到文件：{path}', en: 'File not found: {path}' },
   ERR_FILE_TYPE_UNKNOWN: { category: 'input', retriable: false, zh: '无法识别的文件类型：{path}', en: 'Unrecognised file type: {path}' },
