@@ -67,6 +67,9 @@ export const ERROR_TABLE = {
   ERR_SEAL_SIGNATURE_MALFORMED: { category: 'format', retriable: false, zh: '电子签章数据格式错误：{reason}', en: 'Malformed electronic signature (SES_Signature): {reason}' },
   ERR_SEAL_VERSION_UNKNOWN: { category: 'format', retriable: false, zh: '无法识别的电子印章版本', en: 'Unrecognised electronic seal version' },
   ERR_SEAL_PICTURE_UNSUPPORTED: { category: 'input', retriable: false, zh: '不支持的印章图片格式：{type}', en: 'Unsupported seal picture format: {type}' },
+  ERR_SEAL_PICTURE_INVALID: { category: 'format', retriable: false, zh: '印章图片已损坏或无法解码（{type}）：{reason}', en: 'The seal picture ({type}) is corrupt or cannot be decoded: {reason}' },
+  ERR_SEAL_PICTURE_TOO_LARGE: { category: 'input', retriable: false, zh: '印章图片超出限制（{type}）：{limit}', en: 'The seal picture ({type}) exceeds a limit: {limit}' },
+  ERR_PDF_PLACEMENT_OFF_PAGE: { category: 'input', retriable: false, zh: '印章位置超出页面范围：{reason}', en: 'The seal would be placed outside the page: {reason}' },
   ERR_SEAL_VALIDITY_INVALID: { category: 'input', retriable: false, zh: '印章有效期无效：{reason}', en: 'Invalid seal validity period: {reason}' },
   ERR_SEAL_CERT_NOT_BOUND: { category: 'security', retriable: false, zh: '签章人证书未绑定到该印章', en: "The signer's certificate is not bound to this seal" },
 
@@ -84,6 +87,9 @@ export const ERROR_TABLE = {
   ERR_PDF_MALFORMED: { category: 'format', retriable: false, zh: 'PDF 文件格式错误：{reason}', en: 'Malformed PDF file: {reason}' },
   ERR_PDF_ENCRYPTED: { category: 'input', retriable: false, zh: '暂不支持加密的 PDF 文件', en: 'Encrypted PDF files are not supported yet' },
   ERR_PDF_CHANGES_FORBIDDEN: { category: 'security', retriable: false, zh: '该 PDF 已被认证签名锁定，不允许再修改', en: 'The PDF is certified and forbids further changes' },
+  ERR_PDF_PAGE_OUT_OF_RANGE: { category: 'input', retriable: false, zh: '页码 {page} 超出范围（文档共 {pageCount} 页）', en: 'Page {page} is out of range (the document has {pageCount} pages)' },
+  ERR_PDF_KEYWORD_NOT_FOUND: { category: 'input', retriable: false, zh: '在文档中找不到关键字“{keyword}”[（第 {occurrence} 处）]', en: 'The keyword "{keyword}" was not found in the document[ (occurrence {occurrence})]' },
+  ERR_PDF_SEAL_UNUSABLE: { category: 'input', retriable: false, zh: '该印章不能用于 PDF 签章：{reason}', en: 'This seal cannot be used to seal a PDF: {reason}' },
 
   // ── viewer (extension/viewer) ───────────────────────────────────────────────────────────
   ERR_VIEWER_SOURCE_DENIED: { category: 'security', retriable: false, zh: '查看器不能打开该来源的文档：{origin}（不在策略允许的网站中）', en: 'The viewer may not open documents from {origin} (not a site the policy allows)' },
@@ -93,6 +99,7 @@ export const ERROR_TABLE = {
   // ── files and command line ──────────────────────────────────────────────────────────────
   ERR_FILE_NOT_FOUND: { category: 'environment', retriable: false, zh: '找不到文件：{path}', en: 'File not found: {path}' },
   ERR_FILE_TYPE_UNKNOWN: { category: 'input', retriable: false, zh: '无法识别的文件类型：{path}', en: 'Unrecognised file type: {path}' },
+  ERR_FILE_EXISTS: { category: 'input', retriable: false, zh: '文件已存在：{path}（如需覆盖请加 --force）', en: 'The file already exists: {path} (use --force to overwrite)' },
   ERR_FILE_WRITE_FAILED: { category: 'environment', retriable: true, zh: '写入文件失败：{path}', en: 'Could not write the file {path}' },
   ERR_CLI_USAGE: { category: 'input', retriable: false, zh: '命令用法错误：{reason}', en: 'Command usage error: {reason}' },
 

@@ -18,6 +18,9 @@ export {
   type PreparedPdfSignatureRevision,
   MAX_CONTENTS_RESERVE,
   type PdfSignatureImage,
+  type PdfEncodedImage,
+  type PdfVectorAppearance,
+  type PdfSignatureAppearance,
   type PreparePdfSignatureOptions,
   type PreparedPdfSignature,
 } from './preparePdfSignature.js';
@@ -30,3 +33,5 @@ export {
   type PdfSignatureInfo,
   type PdfSignatureList,
 } from './readPdfSignatures.js';
+export { sealPictureAppearance, sealRectAt, visibleBox, pageRotation, displayedPageSizeMm, PT_PER_MM, type SealPictureInput } from './sealAppearance.js';
+export { PICTURE_LIMITS, type RasterPicture } from './image/limits.js';

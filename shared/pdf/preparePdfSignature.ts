@@ -58,6 +58,42 @@ export interface PdfSignatureImage {
   readonly alpha?: Uint8Array;
 }
 
+/** An image already encoded for PDF: a JPEG seal picture passed through as /DCTDecode. */
+export interface PdfEncodedImage {
+  readonly width: number;
+  readonly height: number;
+  readonly colorSpace: 'DeviceGray' | 'DeviceRGB' | 'DeviceCMYK';
+  readonly filter: 'DCTDecode';
+  /** The stream data as is (the JPEG file). */
+  readonly data: Uint8Array;
+  /** /Decode array, e.g. [1 0 1 0 1 0 1 0] for Adobe's inverted CMYK. */
+  readonly decode?: readonly number[];
+}
+
+/**
+ * Vector content (SVG and OFD seal pictures) drawn in its own space [0 0 width height], y up; the
+ * writer scales that space to the widget rectangle.
+ */
+export interface PdfVectorAppearance {
+  readonly width: number;
+  readonly height: number;
+  /** PDF content-stream operators (Latin-1 text; strings as hex). */
+  readonly content: string;
+  /** Images used by `Do`, by resource name (`Im1`…). */
+  readonly images?: Readonly<Record<string, PdfSignatureImage | PdfEncodedImage>>;
+  /**
+   * Fonts used by `Tf`, by resource name. 'cjk' = the non-embedded Adobe-GB1 font STSong-Light with
+   * the UniGB-UTF16-H CMap: show strings are UTF-16BE, every reader with Chinese fonts can show them.
+   */
+  readonly fonts?: Readonly<Record<string, 'cjk'>>;
+}
+
+/** The widget's appearance: a raster or JPEG picture, vector content, or nothing (image undefined). */
+export interface PdfSignatureAppearance {
+  readonly image?: PdfSignatureImage | PdfEncodedImage | undefined;
+  readonly vector?: PdfVectorAppearance;
+}
+
 export interface PreparePdfSignatureOptions {
   /** 0-based page index. */
   readonly page: number;
@@ -68,7 +104,7 @@ export interface PreparePdfSignatureOptions {
   readonly location?: string;
   readonly contactInfo?: string;
   readonly signingTime: Date;
-  readonly appearance?: { readonly image: PdfSignatureImage | undefined };
+  readonly appearance?: PdfSignatureAppearance;
   /** Bytes reserved for the CMS (the hex placeholder is twice as long). */
   readonly contentsReserveBytes: number;
   readonly subFilter: 'adbe.pkcs7.detached';
@@ -99,6 +135,8 @@ export interface PreparedPdfSignatureRevision extends Omit<PreparedPdfSignature,
 export const MAX_CONTENTS_RESERVE = 4 * 1024 * 1024;
 /** Largest seal picture accepted (pixels per side). */
 export const MAX_IMAGE_SIDE = 8192;
+/** Largest vector appearance content (characters). */
+export const MAX_VECTOR_CONTENT = 16 * 1024 * 1024;
 /** Width of the /ByteRange array body: "0 a b c" padded with spaces. */
 const BYTE_RANGE_WIDTH = 40;
 const MAX_FIELDS_SCANNED = 100_000;
@@ -127,15 +165,41 @@ function checkOptions(o: PreparePdfSignatureOptions): [number, number, number, n
   }
   if (o.fieldName !== undefined && (o.fieldName === '' || o.fieldName.includes('.'))) throw invalid('fieldName', 'empty or contains a period');
   const img = o.appearance?.image;
-  if (img !== undefined) {
-    const { width, height, rgb, alpha } = img;
-    if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
-      throw invalid('appearance.image', `size must be 1..${MAX_IMAGE_SIDE} pixels per side`);
+  if (img !== undefined) checkImage(img, 'appearance.image');
+  const vec = o.appearance?.vector;
+  if (vec !== undefined) {
+    if (img !== undefined) throw invalid('appearance', 'both image and vector given');
+    if (!(vec.width > 0 && vec.height > 0 && vec.width < 1e6 && vec.height < 1e6)) throw invalid('appearance.vector', 'width and height must be positive');
+    // eslint-disable-next-line no-control-regex
+    if (typeof vec.content !== 'string' || vec.content.length > MAX_VECTOR_CONTENT || /[^\x00-\xff]/.test(vec.content)) {
+      throw invalid('appearance.vector.content', `not Latin-1 text of at most ${MAX_VECTOR_CONTENT} characters`);
     }
-    if (!(rgb instanceof Uint8Array) || rgb.length !== width * height * 3) throw invalid('appearance.image.rgb', 'length is not width × height × 3');
-    if (alpha !== undefined && (!(alpha instanceof Uint8Array) || alpha.length !== width * height)) throw invalid('appearance.image.alpha', 'length is not width × height');
+    const images = Object.entries(vec.images ?? {});
+    const fonts = Object.entries(vec.fonts ?? {});
+    if (images.length + fonts.length > 256) throw invalid('appearance.vector', 'more than 256 resources');
+    for (const [k, v] of images) {
+      if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k)) throw invalid('appearance.vector.images', 'bad resource name');
+      checkImage(v, `appearance.vector.images.${k}`);
+    }
+    for (const [k, v] of fonts) if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k) || v !== 'cjk') throw invalid('appearance.vector.fonts', 'bad font entry');
   }
   return r;
+}
+
+function checkImage(img: PdfSignatureImage | PdfEncodedImage, what: string): void {
+  const { width, height } = img;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE) {
+    throw invalid(what, `size must be 1..${MAX_IMAGE_SIDE} pixels per side`);
+  }
+  if ('filter' in img) {
+    if (img.filter !== 'DCTDecode' || !(img.data instanceof Uint8Array) || img.data.length === 0) throw invalid(what, 'encoded image must be non-empty DCTDecode data');
+    if (!['DeviceGray', 'DeviceRGB', 'DeviceCMYK'].includes(img.colorSpace)) throw invalid(what, 'bad colour space');
+    if (img.decode !== undefined && (!Array.isArray(img.decode) || img.decode.length > 8 || !img.decode.every((x) => x === 0 || x === 1))) throw invalid(what, 'bad /Decode array');
+    return;
+  }
+  const { rgb, alpha } = img;
+  if (!(rgb instanceof Uint8Array) || rgb.length !== width * height * 3) throw invalid(`${what}.rgb`, 'length is not width × height × 3');
+  if (alpha !== undefined && (!(alpha instanceof Uint8Array) || alpha.length !== width * height)) throw invalid(`${what}.alpha`, 'length is not width × height');
 }
 
 /** Top-level and nested field names (/T joined with '.'), bounded. */
@@ -197,6 +261,70 @@ function findEmptySignatureField(reader: PdfReader, fields: PdfObject | undefine
     if (Array.isArray(kids)) for (const k of kids) stack.push({ o: k, prefix: name_, ...(myFt === undefined ? {} : { ft: myFt }) });
   }
   return undefined;
+}
+
+/** Writes an image XObject (and its /SMask) through `put`; returns its reference. */
+function writeImage(img: PdfSignatureImage | PdfEncodedImage, alloc: () => PdfRef, put: (ref: PdfRef, value: PdfObject) => void): PdfRef {
+  const ref = alloc();
+  if ('filter' in img) {
+    const dict = new PdfDict([
+      ['Type', name('XObject')],
+      ['Subtype', name('Image')],
+      ['Width', img.width],
+      ['Height', img.height],
+      ['ColorSpace', name(img.colorSpace)],
+      ['BitsPerComponent', 8],
+      ['Filter', name(img.filter)],
+    ]);
+    if (img.decode !== undefined) dict.set('Decode', [...img.decode]);
+    put(ref, new PdfStream(dict, img.data));
+    return ref;
+  }
+  const smaskRef = img.alpha === undefined ? undefined : alloc();
+  const { image, smask } = imageStreams(img, smaskRef);
+  put(ref, image);
+  if (smask !== undefined && smaskRef !== undefined) put(smaskRef, smask);
+  return ref;
+}
+
+/** The Type0 font for 'cjk' text: STSong-Light (Adobe-GB1), not embedded, UTF-16 CMap. */
+function writeCjkFont(alloc: () => PdfRef, put: (ref: PdfRef, value: PdfObject) => void): PdfRef {
+  const fontRef = alloc();
+  const descRef = alloc();
+  put(
+    descRef,
+    new PdfDict([
+      ['Type', name('FontDescriptor')],
+      ['FontName', name('STSong-Light')],
+      ['Flags', 6],
+      ['FontBBox', [-25, -254, 1000, 880]],
+      ['ItalicAngle', 0],
+      ['Ascent', 880],
+      ['Descent', -120],
+      ['CapHeight', 880],
+      ['StemV', 93],
+    ]),
+  );
+  const cid = new PdfDict([
+    ['Type', name('Font')],
+    ['Subtype', name('CIDFontType0')],
+    ['BaseFont', name('STSong-Light')],
+    ['CIDSystemInfo', new PdfDict([['Registry', new PdfString(latin1Bytes('Adobe'), false)], ['Ordering', new PdfString(latin1Bytes('GB1'), false)], ['Supplement', 4]])],
+    ['FontDescriptor', descRef],
+    ['DW', 1000],
+    ['W', [1, 95, 500]],
+  ]);
+  put(
+    fontRef,
+    new PdfDict([
+      ['Type', name('Font')],
+      ['Subtype', name('Type0')],
+      ['BaseFont', name('STSong-Light')],
+      ['Encoding', name('UniGB-UTF16-H')],
+      ['DescendantFonts', [cid]],
+    ]),
+  );
+  return fontRef;
 }
 
 function imageStreams(img: PdfSignatureImage, smaskRef: PdfRef | undefined): { image: PdfStream; smask?: PdfStream } {
@@ -292,8 +420,7 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
   const widgetRef = existing?.widgetRef ?? alloc();
   const apRef = alloc();
   const img = opts.appearance?.image;
-  const imgRef = img === undefined ? undefined : alloc();
-  const smaskRef = img?.alpha === undefined ? undefined : alloc();
+  const vector = opts.appearance?.vector;
 
   // ── appearance ──
   // On a page shown rotated (/Rotate), the form is counter-rotated by /Matrix so the seal is upright
@@ -311,12 +438,22 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
   else if (rot === 180) apDict.set('Matrix', [-1, 0, 0, -1, w, h]);
   else if (rot === 270) apDict.set('Matrix', [0, -1, 1, 0, 0, w]);
   let apContent: string;
-  if (img !== undefined && imgRef !== undefined) {
+  if (img !== undefined) {
+    const imgRef = writeImage(img, alloc, put);
     apDict.set('Resources', new PdfDict([['XObject', new PdfDict([['Im0', imgRef]])]]));
     apContent = `q ${formatNumber(w)} 0 0 ${formatNumber(h)} 0 0 cm /Im0 Do Q\n`;
-    const { image, smask } = imageStreams(img, smaskRef);
-    put(imgRef, image);
-    if (smask !== undefined && smaskRef !== undefined) put(smaskRef, smask);
+  } else if (vector !== undefined) {
+    // The picture's own space [0 0 vw vh] is scaled to the box; content is clipped to it.
+    const res = new PdfDict();
+    const xo = Object.entries(vector.images ?? {});
+    if (xo.length > 0) res.set('XObject', new PdfDict(xo.map(([k, v]) => [k, writeImage(v, alloc, put)])));
+    const fonts = Object.keys(vector.fonts ?? {});
+    if (fonts.length > 0) {
+      const cjk = writeCjkFont(alloc, put);
+      res.set('Font', new PdfDict(fonts.map((k) => [k, cjk])));
+    }
+    apDict.set('Resources', res);
+    apContent = `q 0 0 ${formatNumber(w)} ${formatNumber(h)} re W n ${formatNumber(w / vector.width)} 0 0 ${formatNumber(h / vector.height)} 0 0 cm\n${vector.content}\nQ\n`;
   } else {
     apDict.set('Resources', new PdfDict());
     apContent = '% DSBlank\n';

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * The visible seal end to end: seal pictures (real samples and generated fixtures of every kind)
+ * become the widget appearance at a position in millimetres; the signed file passes `qpdf --check`
+ * and `pdfsig`, and a 72-dpi `pdftoppm` render shows red seal pixels inside the expected box and
+ * none outside — on pages with /Rotate 0/90/180/270 and with an offset CropBox.
+ */
+import { describe, expect, it } from 'vitest';
+import { sealPictureAppearance } from '../../../shared/pdf/index.js';
+import { buildPdf, onePageObjects } from './support/makePdf.js';
+import { census, expectCleanAndValid, fixturePicture, samplePicture, stamp } from './sealAppearance.support.js';
+
+const A4 = (pageExtra = ''): Uint8Array => buildPdf(onePageObjects({ pageExtra }));
+
+describe('seal pictures of the real samples', () => {
+  it.each([
+    ['dianju-v4-signvalue-name.ofd', 'png'],
+    ['gomain-yunnan-v4-two-seals.ofd', 'png'],
+    ['ofdrw-v4-seal.ofd', 'PNG'],
+    ['dms360-v1-seal.ofd', 'PNG'],
+  ])('%s (%s picture) is stamped in place', async (ofd, type) => {
+    const pic = samplePicture(ofd);
+    expect(pic.type).toBe(type);
+    const centre = { x: 120, y: 200 };
+    const out = await stamp(A4(), pic, centre);
+    expectCleanAndValid(out);
+    const c = census(out, centre, { width: pic.widthMm, height: pic.heightMm });
+    expect(c.inside).toBeGreaterThan(200);
+    expect(c.outside).toBe(0);
+  });
+});
+
+describe('generated pictures of each kind', () => {
+  it.each(['png-rgba8.png', 'png-palette4-adam7.png', 'png-rgb16-trns.png', 'gif-transparent.gif', 'gif-interlaced.gif', 'jpeg-rgb-baseline.jpg', 'jpeg-rgb-progressive.jpg', 'jpeg-cmyk.jpg'])(
+    '%s renders red, upright, inside the box',
+    async (file) => {
+      const pic = fixturePicture(file, 40, 30);
+      const centre = { x: 60, y: 50 };
+      const out = await stamp(A4(), pic, centre);
+      expectCleanAndValid(out);
+      const c = census(out, centre, { width: 40, height: 30 });
+      expect(c.inside).toBeGreaterThan(300);
+      expect(c.outside).toBe(0);
+      // the bar is in the top part of the picture
+      expect(c.redCentroidY).toBeLessThan(-0.02);
+    },
+  );
+
+  it('a greyscale JPEG is drawn (dark ink inside the box) as /DeviceGray', async () => {
+    const pic = fixturePicture('jpeg-gray.jpg', 40, 30);
+    const ap = sealPictureAppearance(pic);
+    expect(ap.image && 'colorSpace' in ap.image ? ap.image.colorSpace : undefined).toBe('DeviceGray');
+    const out = await stamp(A4(), pic, { x: 60, y: 50 });
+    expectCleanAndValid(out);
+    const c = census(out, { x: 60, y: 50 }, { width: 40, height: 30 });
+    expect(c.darkInside).toBeGreaterThan(200);
+  });
+
+  it('CMYK JPEG with the Adobe marker gets an inverting /Decode', () => {
+    const ap = sealPictureAppearance(fixturePicture('jpeg-cmyk.jpg'));
+    expect(ap.image).toMatchObject({ colorSpace: 'DeviceCMYK', filter: 'DCTDecode', decode: [1, 0, 1, 0, 1, 0, 1, 0] });
+  });
+});
+
+describe('placement on rotated and cropped pages (as displayed)', () => {
+  const cases: [string, string][] = [
+    ['rotate 0', ''],
+    ['rotate 90', ' /Rotate 90'],
+    ['rotate 180', ' /Rotate 180'],
+    ['rotate 270', ' /Rotate 270'],
+    ['CropBox offset', ' /CropBox [40 50 560 800]'],
+    ['CropBox offset + rotate 90', ' /CropBox [40 50 560 800] /Rotate 90'],
+    ['CropBox offset + rotate 270', ' /CropBox [40 50 560 800] /Rotate 270'],
+  ];
+  it.each(cases)('%s: the seal is where asked, upright', async (_n, extra) => {
+    const pic = fixturePicture('png-rgba8.png', 40, 30);
+    const centre = { x: 45, y: 70 };
+    const out = await stamp(A4(extra), pic, centre);
+    expectCleanAndValid(out);
+    const c = census(out, centre, { width: 40, height: 30 });
+    expect(c.inside).toBeGreaterThan(300);
+    expect(c.outside).toBe(0);
+    expect(c.redCentroidY).toBeLessThan(-0.03);
+  });
+});
