@@ -6,6 +6,7 @@
  */
 import type { MethodName } from '../../shared/protocol/index.js';
 import { dataSign } from './dataSign.js';
+import { pdfSeal } from './pdfSeal.js';
 import { pinChange } from './pinChange.js';
 import { sealSign } from './sealSign.js';
 import { sealSignBatch } from './sealSignBatch.js';
@@ -24,6 +25,7 @@ export const HANDLERS: Readonly<Record<RoutedMethod, Handler>> = {
   'seal.sign': sealSign,
   'seal.signBatch': sealSignBatch,
   'data.sign': dataSign,
+  'pdf.seal': pdfSeal,
   'pin.change': pinChange,
   verify,
 };

@@ -128,7 +128,7 @@ export class Dispatcher {
       });
       if (outcome.ok) {
         const value = outcome.result;
-        const withAudit = value !== null && typeof value === 'object' && !Array.isArray(value) && (frame.method === 'seal.sign' || frame.method === 'seal.signBatch' || frame.method === 'data.sign') ? { ...(value as Record<string, unknown>), auditSeq: record.seq } : value;
+        const withAudit = value !== null && typeof value === 'object' && !Array.isArray(value) && (frame.method === 'seal.sign' || frame.method === 'seal.signBatch' || frame.method === 'data.sign' || frame.method === 'pdf.seal') ? { ...(value as Record<string, unknown>), auditSeq: record.seq } : value;
         return { v: 1, kind: 'res', id: frame.id, ok: true, result: withAudit };
       }
     } catch (error) {
@@ -145,7 +145,7 @@ export class Dispatcher {
       const items = Array.isArray(frame.params['items']) ? frame.params['items'].length : undefined;
       const decision = decide(this.services.policy, scope.origin, spec.action, undefined, items);
       if (!decision.allowed) throw new SealError('ERR_POLICY_DENIED', { origin: scope.origin, action: frame.method, reason: decision.reason });
-    } else if (frame.method === 'seal.sign' || frame.method === 'seal.signBatch' || frame.method === 'data.sign') {
+    } else if (frame.method === 'seal.sign' || frame.method === 'seal.signBatch' || frame.method === 'data.sign' || frame.method === 'pdf.seal') {
       // Signing always happens on behalf of a portal origin taken from the browser.
       throw new SealError('ERR_POLICY_DENIED', { origin: '(none)', action: frame.method, reason: 'signing needs ctx.origin' });
     }

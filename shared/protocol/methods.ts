@@ -96,6 +96,40 @@ export const METHODS = {
       },
     },
   },
+  /**
+   * Stamps a seal into a PDF (agent/handlers/pdfSeal.ts): `placement` is either `{page, x, y}` (the
+   * seal's centre in whole millimetres from the top-left of the page as displayed) or
+   * `{keyword, page?, occurrence?}`; the handler refuses other combinations. The document travels
+   * inline (MAX_INLINE_BYTES: the signed result must fit one frame too).
+   */
+  'pdf.seal': {
+    action: 'pdf.seal',
+    usesToken: true,
+    params: {
+      type: 'object',
+      required: ['sealId', 'document', 'display', 'placement'],
+      properties: {
+        sealId: id,
+        tokenSerial: id,
+        document: base64(MAX_INLINE_BYTES),
+        fileName: { type: 'string', maxLength: 200 },
+        display,
+        placement: {
+          type: 'object',
+          properties: {
+            page: { type: 'integer', minimum: 1, maximum: 100_000 },
+            x: { type: 'integer', minimum: 0, maximum: 5000 },
+            y: { type: 'integer', minimum: 0, maximum: 5000 },
+            keyword: { type: 'string', minLength: 1, maxLength: 100 },
+            occurrence: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+        },
+        reason: { type: 'string', maxLength: 200 },
+        location: { type: 'string', maxLength: 200 },
+        cms: { type: 'boolean' },
+      },
+    },
+  },
   'pin.change': { action: null, usesToken: true, params: { type: 'object', properties: { tokenSerial: id } } },
   verify: {
     action: 'verify',

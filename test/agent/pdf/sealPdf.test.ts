@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pdf.seal pipeline (agent/pdf/sealPdf.ts) in-process on real token back ends: the development
+// SM2 software token (SES_Signature v4 and GM/T 0010 CMS) and SoftHSM2 (ECDSA P-256 and RSA-2048
+// CMS). Every file is checked by qpdf --check; SES signatures by OpenSSL over the extracted TBS_Sign
+// and by our SES verifier with an independently computed SM3 of the /ByteRange; CMS by pdfsig.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_TOKEN_PIN, ensureDevSetup } from '../../../agent/dev/devSetup.js';
+import { hashPdfRanges, sealPdf, type SealPdfOptions } from '../../../agent/pdf/sealPdf.js';
+import { SealStore } from '../../../agent/sealstore/SealStore.js';
+import { TokenRegistry } from '../../../agent/signing/TokenRegistry.js';
+import { Pkcs11TokenProvider } from '../../../agent/token/pkcs11/Pkcs11TokenProvider.js';
+import { SoftTokenProvider } from '../../../agent/token/soft/SoftToken.js';
+import type { TokenSession } from '../../../agent/token/TokenProvider.js';
+import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
+import { pdfByteRangeDigest, readPdfSignatures } from '../../../shared/pdf/index.js';
+import { decodeSES_Signature, verifySesSignature } from '../../../shared/seal/index.js';
+import { parseCertificate } from '../../../shared/x509/index.js';
+import { buildPdf, classicPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform } from '../../shared/pdf/support/makePdf.js';
+import { pdfsigSummary } from '../../shared/pdf/support/sign.js';
+import { removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
+import { opensslVerifyTbsSign } from '../integration/sealFixtures.js';
+import { SOFTHSM_MODULE, SOFTHSM_PIN, signatureContents, softhsmWithPdfSeals } from './support.js';
+
+let stateDir = '';
+let hsmDir = '';
+let soft: TokenRegistry;
+let hsm: TokenRegistry;
+const seals = () => new SealStore(stateDir);
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'eseal-sealpdf-'));
+  const dev = await ensureDevSetup(stateDir);
+  soft = new TokenRegistry([new SoftTokenProvider(dev.tokenPath)]);
+  hsmDir = tempDir('eseal-sealpdf-hsm-');
+  const { conf } = await softhsmWithPdfSeals(hsmDir);
+  process.env.SOFTHSM2_CONF = conf; // read by C_Initialize
+  hsm = new TokenRegistry([new Pkcs11TokenProvider({ libraryPath: SOFTHSM_MODULE })]);
+});
+
+afterAll(async () => {
+  await soft?.close();
+  await hsm?.close();
+  removeDir(stateDir);
+  removeDir(hsmDir);
+});
+
+type Opts = Omit<SealPdfOptions, 'session' | 'seals' | 'authorize'> & { pin?: string };
+
+function stamp(registry: TokenRegistry, pin: string, o: Opts) {
+  return registry.withSession(undefined, (session: TokenSession) =>
+    sealPdf({
+      session,
+      seals: seals(),
+      authorize: () => session.login(o.pin ?? pin),
+      ...o,
+    }),
+  );
+}
+const stampSoft = (o: Opts) => stamp(soft, DEV_TOKEN_PIN, o);
+const stampHsm = (o: Opts) => stamp(hsm, SOFTHSM_PIN, o);
+const joined = (pdf: Uint8Array, r: { revision: Uint8Array }) => new Uint8Array(Buffer.concat([pdf, r.revision]));
+
+describe('SM2 software token → GB/T 38540 SES_Signature in /Contents', () => {
+  it('stamps page 1; qpdf --check passes; dataHash = SM3 of the ByteRange; OpenSSL verifies TBS_Sign', async () => {
+    const input = classicPdf();
+    const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 150, y: 60 }, reason: '同意', location: '北京' });
+    const out = joined(input, made);
+    expect(qpdfCheck(out).code).toBe(0);
+    expect(made).toMatchObject({ format: 'SES_Signature', fieldName: 'Signature1', page: 1, sealId: 'dev-official', dataHash: { alg: 'SM3' } });
+    // 40 mm seal centred 150 mm from the left and 60 mm from the top of a 595×842 pt (A4) page.
+    const mm = 72 / 25.4;
+    expect(made.rect[0]).toBeCloseTo(150 * mm - 20 * mm, 3);
+    expect(made.rect[3]).toBeCloseTo(842 - 60 * mm + 20 * mm, 3);
+    expect(made.preview).toEqual({ page: 1, pageCount: 1, rect: made.rect, pageSize: [595, 842], rotate: 0 });
+
+    const [sig] = readPdfSignatures(out).signatures;
+    expect(sig).toMatchObject({ fieldName: 'Signature1', filter: 'Adobe.PPKLite', subFilter: 'adbe.pkcs7.detached', reason: '同意', location: '北京', page: 0 });
+    const ses = decodeSES_Signature(sig!.cms!);
+    const independent = await pdfByteRangeDigest(out, sig!.byteRange!, 'SM3');
+    expect(Buffer.from(ses.toSign.dataHash).equals(Buffer.from(independent))).toBe(true);
+    expect(ses.toSign.propertyInfo).toBe('Signature1');
+    expect(opensslVerifyTbsSign(sig!.cms!, made.certDer)).toMatch(/Signature Verified Successfully/);
+    const report = await verifySesSignature(sig!.cms!, { trustAnchors: [], documentHash: independent });
+    for (const id of ['signature.value', 'signature.signer-in-seal', 'signature.data-hash']) expect(report.checks.find((c) => c.id === id)?.status, id).toBe('passed');
+  });
+
+  it('with cms: a GM/T 0010 SM2 SignedData over the ByteRange (verified by shared/cms)', async () => {
+    const input = classicPdf();
+    const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 40, y: 40 }, cms: true });
+    const out = joined(input, made);
+    expect(made.format).toBe('CMS');
+    expect(qpdfCheck(out).code).toBe(0);
+    const [sig] = readPdfSignatures(out).signatures;
+    const [a, b, c, d] = sig!.byteRange as [number, number, number, number];
+    const content = new Uint8Array(Buffer.concat([out.subarray(a, a + b), out.subarray(c, c + d)]));
+    const report = await verifyCmsSignedData(sig!.cms!, { content, trustAnchors: [parseCertificate(made.certDer)] });
+    expect(report.checks.filter((x) => x.status === 'failed')).toEqual([]);
+    expect(report.contentType).toBe('1.2.156.10197.6.1.4.2.2'); // GM/T 0010 signedData
+    const tampered = new Uint8Array(content);
+    tampered[100] = (tampered[100] ?? 0) ^ 1;
+    expect((await verifyCmsSignedData(sig!.cms!, { content: tampered, trustAnchors: [parseCertificate(made.certDer)] })).indication).toBe('TOTAL_FAILED');
+  });
+
+  it('a second SM2 seal keeps the first signature intact (both data hashes match their ranges)', async () => {
+    const input = classicPdf();
+    const first = joined(input, await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 50, y: 50 } }));
+    const second = joined(first, await stampSoft({ sealId: 'dev-legal', pdf: first, placement: { page: 1, x: 120, y: 50 } }));
+    expect(qpdfCheck(second).code).toBe(0);
+    const sigs = readPdfSignatures(second).signatures;
+    expect(sigs.map((s) => s.fieldName)).toEqual(['Signature1', 'Signature2']);
+    for (const s of sigs) {
+      const ses = decodeSES_Signature(s.cms!);
+      expect(Buffer.from(ses.toSign.dataHash).equals(Buffer.from(await pdfByteRangeDigest(second, s.byteRange!, 'SM3')))).toBe(true);
+    }
+  });
+
+  it('the range hash over original ‖ revision equals the hash of the joined file', async () => {
+    const input = classicPdf();
+    const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 50, y: 50 } });
+    const prepared = { revision: made.revision, originalLength: made.originalLength, byteRange: made.byteRange } as Parameters<typeof hashPdfRanges>[1];
+    expect(Buffer.from(hashPdfRanges(input, prepared, 'SHA-256')).equals(Buffer.from(await pdfByteRangeDigest(joined(input, made), made.byteRange, 'SHA-256')))).toBe(true);
+  });
+});
+
+describe('refusals (coded errors)', () => {
+  const place = { page: 1, x: 50, y: 50 };
+  it.each([
+    ['encrypted', () => qpdfTransform(classicPdf(), ['--encrypt', 'u', 'o', '256', '--']), 'ERR_PDF_ENCRYPTED'],
+    ['no %%EOF', () => { const p = classicPdf(); return p.subarray(0, p.length - 7); }, 'ERR_PDF_MALFORMED'],
+    ['broken xref chain', () => { const p = Buffer.from(classicPdf()); const s = p.lastIndexOf('startxref'); p.write('startxref\n999999', s, 'latin1'); return new Uint8Array(p); }, 'ERR_PDF_MALFORMED'],
+    ['DocMDP P=1', () => buildPdf([...onePageObjects({ catalogExtra: ' /Perms <</DocMDP 6 0 R>>' }), '<</Type /Sig /Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P 1 /V /1.2>>>>]>>']), 'ERR_PDF_CHANGES_FORBIDDEN'],
+    ['not a PDF', () => new TextEncoder().encode('hello, this is not a PDF at all'), 'ERR_PDF_MALFORMED'],
+  ])('%s', async (_name, make, code) => {
+    await expect(stampSoft({ sealId: 'dev-official', pdf: make(), placement: place })).rejects.toMatchObject({ code });
+  });
+
+  it('page out of range', async () => {
+    await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: { page: 2, x: 50, y: 50 } })).rejects.toMatchObject({ code: 'ERR_PDF_PAGE_OUT_OF_RANGE', details: { page: 2, pageCount: 1 } });
+  });
+
+  it('seal outside its validity', async () => {
+    await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: place, signingTime: new Date('2099-01-01T00:00:00Z') })).rejects.toMatchObject({ code: 'ERR_PDF_SEAL_UNUSABLE' });
+  });
+
+  it('unknown seal', async () => {
+    await expect(stampSoft({ sealId: 'no-such-seal', pdf: classicPdf(), placement: place })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+
+  it('a wrong PIN fails the login and nothing is signed', async () => {
+    await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: place, pin: '000000' })).rejects.toMatchObject({ code: 'ERR_TOKEN_PIN_INCORRECT' });
+  });
+});
+
+describe('SoftHSM2 ECDSA P-256 and RSA-2048 → standard CMS that pdfsig reports valid', () => {
+  for (const sealId of ['pdf-ec', 'pdf-rsa']) {
+    it(`${sealId}: first, second and third signature; every earlier one stays valid`, async () => {
+      let pdf = classicPdf();
+      for (let n = 1; n <= 3; n++) {
+        const made = await stampHsm({ sealId, pdf, placement: { page: 1, x: 40 * n, y: 200 } });
+        expect(made).toMatchObject({ format: 'CMS', fieldName: `Signature${n}`, dataHash: { alg: 'SHA-256' } });
+        pdf = joined(pdf, made);
+        expect(qpdfCheck(pdf).code).toBe(0);
+        const summary = pdfsigSummary(pdfsig(pdf));
+        expect(summary, summary.lines.join('\n')).toMatchObject({ total: n, valid: n });
+      }
+      expect(signatureContents(pdf).map((s) => s.subFilter)).toEqual(['adbe.pkcs7.detached', 'adbe.pkcs7.detached', 'adbe.pkcs7.detached']);
+    });
+  }
+});
