@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: Apache-2.0
+// The viewer end to end in Debian Chromium with the built extension: documents served by a local
+// portal (an origin the development policy allows for `verify`), opened with viewer.html?src=, the
+// file picker, and by navigating to a PDF (intercepted). Badges (`.seal-badge[data-status]`) and panel
+// entries (`.signature-entry`) are checked against the results the samples' README states, and for
+// PDFs signed here with the test PKI through the shared writer (ECDSA CMS, SM2 SES_Signature):
+// clean, tampered, and annotated after signing. First in the browser alone (no trust anchors →
+// unknown for good signatures), then with a REAL agent paired through the options page whose policy
+// names the test PKI as trust anchors (→ valid). Screenshots go to test-artifacts/viewer/.
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
+import { loadTestPki } from '../support/testPki.js';
+import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
+import { classicPdf } from '../shared/pdf/support/makePdf.js';
+import { addAnnotation, signWith } from '../shared/verify/pdfFixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SAMPLES = join(repoRoot, 'test/fixtures/samples/ofd');
+const ARTIFACTS = join(repoRoot, 'test-artifacts/viewer');
+
+/** Badge per signature, in document order, as test/fixtures/samples/README.md states (no trust anchor). */
+const OFD_EXPECTED: Readonly<Record<string, readonly string[]>> = {
+  'gomain-jiangsu-tax-v4.ofd': ['unknown'],
+  'kinggrid-v4-invoice.ofd': ['unknown'],
+  'dianju-v4-signvalue-name.ofd': ['unknown'],
+  'gomain-two-digital-signs-gmt0010.ofd': ['unknown', 'unknown'],
+  'gomain-yunnan-v4-two-seals.ofd': ['invalid', 'invalid'],
+  'dms360-v1-seal.ofd': ['invalid'],
+  'ofdrw-v4-seal.ofd': ['invalid'],
+  'ofdrw-v4-riding-seal.ofd': ['unknown'],
+};
+
+describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', () => {
+  let context: BrowserContext;
+  let worker: Worker;
+  let server: Server;
+  let agent: StartedAgent | undefined;
+  let port = 0;
+  let portal = '';
+  let extensionId = '';
+  let profile = '';
+  let extDir = '';
+  const pdfs = new Map<string, Uint8Array>();
+
+  beforeAll(async () => {
+    // Signed here with the test PKI: ECDSA P-256 CMS, SM2 SES_Signature; tampered and annotated copies.
+    const p256 = await signWith(classicPdf(), 'p256', { fieldName: 'Approval' });
+    const ses = await signWith(classicPdf(), 'ses', { fieldName: 'Seal 1' });
+    const tampered = p256.bytes.slice();
+    const at = new TextDecoder('latin1').decode(tampered).indexOf('Hello ESeal');
+    tampered[at] = 0x4a; // 'H' → 'J' inside the signed range
+    pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
+
+    port = await freePort();
+    portal = `http://localhost:${port}`;
+    server = createServer((req, res) => {
+      const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+      const ofd = /^\/ofd\/([\w.-]+\.ofd)$/.exec(path)?.[1];
+      if (ofd && existsSync(join(SAMPLES, ofd))) return res.writeHead(200, { 'content-type': 'application/ofd' }).end(readFileSync(join(SAMPLES, ofd)));
+      const pdf = /^\/pdf\/([\w.-]+\.pdf)$/.exec(path)?.[1];
+      const bytes = pdf === undefined ? undefined : pdfs.get(pdf);
+      if (bytes) return res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(bytes.length) }).end(bytes);
+      return res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+
+    // A private copy of the built extension: other builds may replace dist/ while this runs.
+    const built = builtExtensionDir('chrome');
+    if (!existsSync(join(built, 'viewer.html'))) throw new Error('the built extension has no viewer.html: run node scripts/build.mjs extension');
+    extDir = mkdtempSync(join(tmpdir(), 'eseal-viewer-ext-'));
+    cpSync(built, extDir, { recursive: true });
+    profile = mkdtempSync(join(tmpdir(), 'eseal-viewer-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: false,
+      locale: 'zh-CN',
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, '--lang=zh-CN',
+      ],
+    });
+    worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
+    extensionId = new URL(worker.url()).host;
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await agent?.stop();
+    for (const d of [profile, extDir]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function setPolicy(agentPort: number): Promise<void> {
+    await worker.evaluate(
+      async (devPolicy) => {
+        await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
+      },
+      { agentPort, portals: [{ origin: portal, actions: ['status', 'verify'] }], development: { allowHttpLocalhost: true } },
+    );
+  }
+
+  const viewerUrl = (src: string) => `chrome-extension://${extensionId}/viewer.html?src=${encodeURIComponent(src)}`;
+
+  async function settled(page: Page): Promise<string> {
+    await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset['state'] ?? ''), null, { timeout: 60_000 });
+    return (await page.evaluate(() => document.body.dataset['state'])) ?? '';
+  }
+
+  async function badges(page: Page): Promise<{ id: string; status: string; onPage: boolean }[]> {
+    return page.$$eval('.seal-badge', (els) => els.map((e) => ({ id: (e as HTMLElement).dataset['signatureId'] ?? '', status: (e as HTMLElement).dataset['status'] ?? '', onPage: e.closest('.page') !== null })));
+  }
+
+  async function open(src: string, shot?: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(viewerUrl(src));
+    expect(await settled(page), await page.textContent('#status-line') ?? '').toBe('ready');
+    if (shot) await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: false });
+    return page;
+  }
+
+  describe('in the browser alone (agent not running: no trust anchors)', () => {
+    beforeAll(async () => {
+      await setPolicy(await freePort()); // nothing listens there
+    });
+
+    it.each(Object.keys(OFD_EXPECTED))('OFD %s: badges as the README states, one panel entry per signature', async (name) => {
+      const page = await open(`${portal}/ofd/${name}`, `ofd-${name.replace(/\.ofd$/, '')}.png`);
+      const expected = OFD_EXPECTED[name] ?? [];
+      expect((await badges(page)).map((b) => b.status)).toEqual(expected);
+      expect(await page.$$eval('.signature-entry', (els) => els.map((e) => (e as HTMLElement).dataset['status']))).toEqual(expected);
+      expect(await page.evaluate(() => document.body.dataset['verifiedBy'])).toBe('browser');
+      expect(await page.evaluate(() => document.body.dataset['kind'])).toBe('ofd');
+      await page.close();
+    });
+
+    it('a seal picture is shown for an OFD seal with a PNG picture', async () => {
+      const page = await open(`${portal}/ofd/dianju-v4-signvalue-name.ofd`);
+      const size = await page.$eval('.seal-card img.seal-picture', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+      expect(size[0]).toBeGreaterThan(10);
+      await page.close();
+    });
+
+    it('PDFs: the badge sits over the signature widget on the rendered page; tampered → invalid; good → unknown', async () => {
+      const good = await open(`${portal}/pdf/p256.pdf`, 'pdf-p256-browser.png');
+      expect(await badges(good)).toEqual([{ id: 'Approval', status: 'unknown', onPage: true }]);
+      expect(await good.evaluate(() => document.querySelector<HTMLElement>('.page')?.dataset['rendered'])).toBe('true');
+      // The canvas has ink (pdf.js drew the page, "Hello ESeal").
+      const ink = await good.$eval('.page-canvas', (c) => {
+        const cv = c as HTMLCanvasElement;
+        const d = cv.getContext('2d')?.getImageData(0, 0, cv.width, cv.height).data ?? new Uint8ClampedArray();
+        let dark = 0;
+        for (let i = 0; i < d.length; i += 4) if ((d[i] ?? 255) < 128) dark++;
+        return dark;
+      });
+      expect(ink).toBeGreaterThan(100);
+      await good.close();
+      const bad = await open(`${portal}/pdf/tampered.pdf`, 'pdf-tampered.png');
+      expect(await badges(bad)).toEqual([{ id: 'Approval', status: 'invalid', onPage: true }]);
+      expect(await bad.getAttribute('.signature-entry', 'data-change')).toBe('modified');
+      await bad.close();
+    });
+
+    it('a local file through the picker; the language switch shows English', async () => {
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/viewer.html`);
+      expect(await settled(page)).toBe('empty');
+      await page.setInputFiles('#file-input', join(SAMPLES, 'gomain-yunnan-v4-two-seals.ofd'));
+      await page.waitForFunction(() => document.body.dataset['state'] === 'ready', null, { timeout: 60_000 });
+      expect((await badges(page)).map((b) => b.status)).toEqual(['invalid', 'invalid']);
+      expect(await page.textContent('#overall')).toBe('至少一个签章/签名无效');
+      await page.click('#lang-toggle');
+      await expect.poll(() => page.textContent('#overall')).toBe('At least one seal or signature is invalid');
+      await page.close();
+    });
+
+    it('a source the policy does not allow is refused with a coded error; nothing is fetched from it', async () => {
+      const page = await context.newPage();
+      await page.goto(viewerUrl(`http://127.0.0.1:${port}/ofd/gomain-jiangsu-tax-v4.ofd`));
+      expect(await settled(page)).toBe('error');
+      expect(await page.textContent('#status-line')).toContain('ERR_VIEWER_SOURCE_DENIED');
+      expect(await page.$$('.seal-badge')).toHaveLength(0);
+      await page.close();
+    });
+
+    it('navigating to a PDF on the allowed origin opens the viewer; on another origin the page is left alone', async () => {
+      const page = await context.newPage();
+      await page.goto(`${portal}/pdf/tampered.pdf`).catch(() => undefined);
+      await page.waitForURL(/viewer\.html\?src=/, { timeout: 15_000 });
+      expect(new URL(page.url()).searchParams.get('src')).toBe(`${portal}/pdf/tampered.pdf`);
+      expect(await settled(page)).toBe('ready');
+      expect((await badges(page)).map((b) => b.status)).toEqual(['invalid']);
+      await page.close();
+      const other = await context.newPage();
+      const otherUrl = `http://127.0.0.1:${port}/pdf/tampered.pdf`;
+      await other.goto(otherUrl).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(other.url()).toBe(otherUrl);
+      await other.close();
+    });
+  });
+
+  describe('with the agent paired (its policy trusts the test PKI)', () => {
+    beforeAll(async () => {
+      const pki = await loadTestPki();
+      agent = await startAgent({
+        policy: {
+          extensionOrigins: [EXT_ORIGIN],
+          portals: [{ origin: portal, actions: ['status', 'verify'] }],
+          trust: { roots: [pki.certFiles.root, pki.certFiles.inter] },
+          development: { allowHttpLocalhost: true },
+        },
+      });
+      await setPolicy(agent.port);
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/options.html`);
+      await page.fill('#pairCode', agent.printedCode());
+      await page.click('#pairButton');
+      await page.waitForSelector('#pairResult.ok', { timeout: 15_000 });
+      await page.close();
+    });
+
+    it('ECDSA CMS and SM2 SES PDFs → valid, verified by the agent', async () => {
+      for (const [name, id] of [['p256.pdf', 'Approval'], ['ses.pdf', 'Seal 1']] as const) {
+        const page = await open(`${portal}/pdf/${name}`, `pdf-${name.replace('.pdf', '')}-agent.png`);
+        expect(await page.evaluate(() => document.body.dataset['verifiedBy'])).toBe('agent');
+        expect(await badges(page)).toEqual([{ id, status: 'valid', onPage: true }]);
+        expect(await page.textContent('#overall')).toBe('全部 1 个签章/签名有效');
+        await page.close();
+      }
+    });
+
+    it('an annotation added after sealing → still valid, and the panel shows the change', async () => {
+      const page = await open(`${portal}/pdf/annotated.pdf`, 'pdf-annotated-agent.png');
+      expect(await badges(page)).toEqual([{ id: 'Seal 1', status: 'valid', onPage: true }]);
+      expect(await page.getAttribute('.signature-entry', 'data-change')).toBe('annotations');
+      expect(await page.textContent('.signature-entry dd[data-row="changed"]')).toContain('批注');
+      await page.close();
+    });
+
+    it('tampered → invalid also with the agent; an OFD sample keeps its README result', async () => {
+      const bad = await open(`${portal}/pdf/tampered.pdf`);
+      expect(await bad.evaluate(() => document.body.dataset['verifiedBy'])).toBe('agent');
+      expect((await badges(bad)).map((b) => b.status)).toEqual(['invalid']);
+      await bad.close();
+      const ofd = await open(`${portal}/ofd/gomain-yunnan-v4-two-seals.ofd`);
+      expect((await badges(ofd)).map((b) => b.status)).toEqual(['invalid', 'invalid']);
+      await ofd.close();
+    });
+  });
+
+  afterAll(() => {
+    // Screenshots were written; list them so a failing run still shows what exists.
+    if (existsSync(ARTIFACTS)) expect(readdirSync(ARTIFACTS).length).toBeGreaterThan(0);
+  });
+});
