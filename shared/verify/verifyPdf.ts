@@ -157,8 +157,9 @@ async function verifySes(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Ar
   try {
     const r = await verifySesSignature(der, sesCtx);
     checks.push(...r.checks);
-    // The PDF convention names the field in propertyInfo; vendors differ, so a mismatch only warns.
-    const named = r.propertyInfo.includes(info.fieldName);
+    // The PDF convention names the field in propertyInfo (ASCII only in GB/T 38540, so a non-ASCII
+    // name may be percent-encoded); vendors differ, so a mismatch only warns.
+    const named = r.propertyInfo === info.fieldName || r.propertyInfo === encodeURIComponent(info.fieldName);
     checks.push(
       named
         ? check('pdf.property-info', 'passed', `签章属性信息指向本签名域（${info.fieldName}）`, `propertyInfo names this signature field (${info.fieldName})`)

@@ -66,7 +66,8 @@ export async function signatureFor(signer: PdfSigner, bytes: Uint8Array, byteRan
       sealDer,
       signerCertDer: unit.certificateDer,
       dataHash,
-      propertyInfo: fieldName,
+      // GB/T 38540 propertyInfo is ASCII: a Chinese field name goes in percent-encoded.
+      propertyInfo: /^[\x20-\x7e]*$/.test(fieldName) ? fieldName : encodeURIComponent(fieldName),
       timeInfo: time,
       sign: (tbs) => sm2Sign(unit.privateKey, tbs, { format: 'der' }),
     });
