@@ -1,50 +1,47 @@
 // SPDX-License-Identifier: Apache-2.0
 /**
  * @module
- * Placement and appearance for `sealPdf`, kept behind one seam while shared/pdf/sealAppearance.ts
- * (sealRectAt, sealPictureAppearance) and agent/pdf/findKeyword.ts are being written: until then the
- * rectangle is computed here and the widget has an empty appearance.
+ * Placement and appearance for `sealPdf`: the seal picture as the widget appearance and the widget
+ * rectangle (shared/pdf/sealAppearance.ts), and keyword anchoring (agent/pdf/findKeyword.ts, the
+ * pdf.js text layer), behind one seam.
  */
-import { SealError } from '../../shared/errors/index.js';
-import type { PageInfo, PreparePdfSignatureOptions } from '../../shared/pdf/index.js';
+import { findKeyword } from './findKeyword.js';
+import { displayedPageSizeMm, pageRotation, sealPictureAppearance, sealRectAt, visibleBox, type PageInfo, type PreparePdfSignatureOptions, type SealPictureInput } from '../../shared/pdf/index.js';
 
-const PT_PER_MM = 72 / 25.4;
+const MM_PER_PT = 25.4 / 72;
+
+export { sealRectAt };
+
+/** The widget appearance drawn from the seal picture (PNG, JPEG, GIF, SVG, OFD). */
+export function appearanceOf(picture: SealPictureInput): NonNullable<PreparePdfSignatureOptions['appearance']> {
+  return sealPictureAppearance(picture);
+}
+
+/** A user-space point as millimetres from the top-left of the page as displayed (inverse of sealRectAt's mapping). */
+export function toDisplayMm(page: PageInfo, ux: number, uy: number): { x: number; y: number } {
+  const [x1, y1, x2, y2] = visibleBox(page);
+  const rot = pageRotation(page);
+  let dx: number;
+  let dy: number;
+  if (rot === 90) [dx, dy] = [uy - y1, ux - x1];
+  else if (rot === 180) [dx, dy] = [x2 - ux, uy - y1];
+  else if (rot === 270) [dx, dy] = [y2 - uy, x2 - ux];
+  else [dx, dy] = [ux - x1, y2 - uy];
+  return { x: dx * MM_PER_PT, y: dy * MM_PER_PT };
+}
 
 /**
- * The widget /Rect for a seal of `sizeMm` centred at `centreMm` (millimetres from the top-left of the
- * page as displayed: CropBox, /Rotate), in default user space.
+ * The rectangle for a seal centred on a keyword: moved inwards just enough to lie on the page when
+ * the keyword is near an edge (an explicit position off the page is refused instead).
  */
-export function rectAtMm(page: PageInfo, centreMm: { x: number; y: number }, sizeMm: { width: number; height: number }): [number, number, number, number] {
-  const b = page.cropBox ?? page.mediaBox;
-  const [x1, y1, x2, y2] = [Math.min(b[0], b[2]), Math.min(b[1], b[3]), Math.max(b[0], b[2]), Math.max(b[1], b[3])];
-  const rot = ((page.rotate % 360) + 360) % 360;
-  const cx = centreMm.x * PT_PER_MM;
-  const cy = centreMm.y * PT_PER_MM;
-  let ux: number;
-  let uy: number;
-  if (rot === 90) [ux, uy] = [x1 + cy, y1 + cx];
-  else if (rot === 180) [ux, uy] = [x2 - cx, y1 + cy];
-  else if (rot === 270) [ux, uy] = [x2 - cy, y2 - cx];
-  else [ux, uy] = [x1 + cx, y2 - cy];
-  const swap = rot === 90 || rot === 270;
-  const w = (swap ? sizeMm.height : sizeMm.width) * PT_PER_MM;
-  const h = (swap ? sizeMm.width : sizeMm.height) * PT_PER_MM;
-  return [ux - w / 2, uy - h / 2, ux + w / 2, uy + h / 2];
+export function rectOverKeyword(page: PageInfo, keywordRect: readonly [number, number, number, number], sizeMm: { width: number; height: number }): [number, number, number, number] {
+  const [x1, y1, x2, y2] = keywordRect;
+  const c = toDisplayMm(page, (x1 + x2) / 2, (y1 + y2) / 2);
+  const size = displayedPageSizeMm(page);
+  if (sizeMm.width > size.width || sizeMm.height > size.height) return sealRectAt(page, c, sizeMm); // ERR_PDF_PLACEMENT_OFF_PAGE
+  const clamp = (v: number, half: number, max: number) => Math.min(Math.max(v, half), max - half);
+  return sealRectAt(page, { x: clamp(c.x, sizeMm.width / 2, size.width), y: clamp(c.y, sizeMm.height / 2, size.height) }, sizeMm);
 }
 
-export interface SealPicture {
-  readonly type: string;
-  readonly data: Uint8Array;
-  readonly widthMm: number;
-  readonly heightMm: number;
-}
-
-/** The widget appearance from the seal picture (empty until sealPictureAppearance lands). */
-export function appearanceOf(_picture: SealPicture): PreparePdfSignatureOptions['appearance'] {
-  return undefined;
-}
-
-/** Keyword hits, 1-based page, user-space rect (pdf.js text layer, agent/pdf/findKeyword.ts). */
-export function locateKeyword(_pdf: Uint8Array, keyword: string, _options: { page?: number }): Promise<{ page: number; rect: [number, number, number, number] }[]> {
-  return Promise.reject(new SealError('ERR_NOT_IMPLEMENTED', { feature: `keyword placement ("${keyword}")` }));
-}
+/** Keyword hits in page order: 1-based page, user-space rect (pdf.js text layer; it works on a copy of the file). */
+export const locateKeyword = findKeyword;

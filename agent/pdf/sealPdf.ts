@@ -27,6 +27,8 @@ import { SealError } from '../../shared/errors/index.js';
 import {
   PdfReader,
   fillPdfSignatureRevision,
+  pageRotation,
+  visibleBox,
   preparePdfSignatureRevision,
   type PageInfo,
   type PreparedPdfSignatureRevision,
@@ -38,7 +40,7 @@ import type { SealEntry, SealStore } from '../sealstore/SealStore.js';
 import { buildTokenCms } from '../signing/buildTokenCms.js';
 import { signSealItem } from '../signing/signSealItem.js';
 import type { TokenCertificate, TokenSession } from '../token/TokenProvider.js';
-import { appearanceOf, locateKeyword, rectAtMm } from './placement.js';
+import { appearanceOf, locateKeyword, rectOverKeyword, sealRectAt } from './placement.js';
 
 /** Where the seal goes: its centre in millimetres from the top-left of the page as displayed, or a keyword's place. */
 export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
@@ -119,41 +121,24 @@ export async function planPdfSeal(pdf: Uint8Array, placement: PdfPlacement, size
     pageIndex = hit.page - 1;
     const page = reader.getPage(pageIndex);
     // Centre the seal on the keyword (the usual "stamp over the signature line" placement).
-    const [x1, y1, x2, y2] = hit.rect;
-    const centre = toDisplayMm(page, (x1 + x2) / 2, (y1 + y2) / 2);
-    rect = rectAtMm(page, centre, sizeMm);
+    rect = rectOverKeyword(page, hit.rect, sizeMm);
   } else {
     checkPage(placement.page, pageCount);
     pageIndex = placement.page - 1;
-    rect = rectAtMm(reader.getPage(pageIndex), { x: placement.x, y: placement.y }, sizeMm);
+    rect = sealRectAt(reader.getPage(pageIndex), { x: placement.x, y: placement.y }, sizeMm);
   }
   const page = reader.getPage(pageIndex);
-  const box = page.cropBox ?? page.mediaBox;
-  const pageSize: [number, number] = [Math.abs(box[2] - box[0]), Math.abs(box[3] - box[1])];
-  return { pageIndex, pageCount, page, rect, preview: { page: pageIndex + 1, pageCount, rect, pageSize, rotate: ((page.rotate % 360) + 360) % 360 } };
+  const box = visibleBox(page);
+  const pageSize: [number, number] = [box[2] - box[0], box[3] - box[1]];
+  return { pageIndex, pageCount, page, rect, preview: { page: pageIndex + 1, pageCount, rect, pageSize, rotate: pageRotation(page) } };
 }
 
 function checkPage(page: number, pageCount: number): void {
   if (!Number.isSafeInteger(page) || page < 1 || page > pageCount) throw new SealError('ERR_PDF_PAGE_OUT_OF_RANGE', { page, pageCount });
 }
 
-const MM_PER_PT = 25.4 / 72;
 /** How far from the end the last %%EOF may be (trailing garbage some producers leave). */
 const EOF_WINDOW = 64 * 1024;
-
-/** A user-space point as millimetres from the top-left of the page as displayed (inverse of sealRectAt's mapping). */
-export function toDisplayMm(page: PageInfo, ux: number, uy: number): { x: number; y: number } {
-  const b = page.cropBox ?? page.mediaBox;
-  const [x1, y1, x2, y2] = [Math.min(b[0], b[2]), Math.min(b[1], b[3]), Math.max(b[0], b[2]), Math.max(b[1], b[3])];
-  const rot = ((page.rotate % 360) + 360) % 360;
-  let dx: number;
-  let dy: number;
-  if (rot === 90) [dx, dy] = [uy - y1, ux - x1];
-  else if (rot === 180) [dx, dy] = [x2 - ux, uy - y1];
-  else if (rot === 270) [dx, dy] = [y2 - uy, x2 - ux];
-  else [dx, dy] = [ux - x1, y2 - uy];
-  return { x: dx * MM_PER_PT, y: dy * MM_PER_PT };
-}
 
 /** Hashes the signed ranges of `original ‖ revision` without joining them. */
 export function hashPdfRanges(original: Uint8Array, prepared: PreparedPdfSignatureRevision, alg: 'SM3' | 'SHA-256'): Uint8Array {
@@ -267,7 +252,7 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
     rect: plan.rect,
     signingTime: time,
     subFilter: 'adbe.pkcs7.detached',
-    ...(appearance !== undefined && { appearance }),
+    appearance,
     ...(o.reason !== undefined && { reason: o.reason }),
     ...(o.location !== undefined && { location: o.location }),
   };

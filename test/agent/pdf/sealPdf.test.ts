@@ -17,8 +17,10 @@ import type { TokenSession } from '../../../agent/token/TokenProvider.js';
 import { verifyCmsSignedData } from '../../../shared/cms/verifyCmsSignedData.js';
 import { pdfByteRangeDigest, readPdfSignatures } from '../../../shared/pdf/index.js';
 import { decodeSES_Signature, verifySesSignature } from '../../../shared/seal/index.js';
+import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import { parseCertificate } from '../../../shared/x509/index.js';
-import { buildPdf, classicPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform } from '../../shared/pdf/support/makePdf.js';
+import { loadTestPki, testPkiDir } from '../../support/testPki.js';
+import { buildPdf, classicPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform, renderPage } from '../../shared/pdf/support/makePdf.js';
 import { pdfsigSummary } from '../../shared/pdf/support/sign.js';
 import { removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
 import { opensslVerifyTbsSign } from '../integration/sealFixtures.js';
@@ -32,6 +34,7 @@ const seals = () => new SealStore(stateDir);
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'eseal-sealpdf-'));
+  process.env.ESEAL_DEV_PKI = testPkiDir(); // the dev token's keys and seals from the test PKI
   const dev = await ensureDevSetup(stateDir);
   soft = new TokenRegistry([new SoftTokenProvider(dev.tokenPath)]);
   hsmDir = tempDir('eseal-sealpdf-hsm-');
@@ -87,6 +90,19 @@ describe('SM2 software token → GB/T 38540 SES_Signature in /Contents', () => {
     for (const id of ['signature.value', 'signature.signer-in-seal', 'signature.data-hash']) expect(report.checks.find((c) => c.id === id)?.status, id).toBe('passed');
   });
 
+  it('verifyDocument says TOTAL_PASSED with the test PKI anchor, and TOTAL_FAILED after a byte inside the range changes', async () => {
+    const pki = await loadTestPki();
+    const input = classicPdf();
+    const out = joined(input, await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 100, y: 100 } }));
+    const report = await verifyDocument(out, { trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], crls: [pki.interCrl] });
+    expect(report.signatures).toHaveLength(1);
+    expect(report.indication, JSON.stringify(report.signatures[0]?.checks?.filter((c) => c.status !== 'passed'))).toBe('TOTAL_PASSED');
+    const tampered = new Uint8Array(out);
+    const at = Buffer.from(out).indexOf('Hello ESeal');
+    tampered[at] = 0x4a; // 'J'
+    expect((await verifyDocument(tampered, { trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], crls: [pki.interCrl] })).indication).toBe('TOTAL_FAILED');
+  });
+
   it('with cms: a GM/T 0010 SM2 SignedData over the ByteRange (verified by shared/cms)', async () => {
     const input = classicPdf();
     const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 40, y: 40 }, cms: true });
@@ -122,6 +138,46 @@ describe('SM2 software token → GB/T 38540 SES_Signature in /Contents', () => {
     const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 50, y: 50 } });
     const prepared = { revision: made.revision, originalLength: made.originalLength, byteRange: made.byteRange } as Parameters<typeof hashPdfRanges>[1];
     expect(Buffer.from(hashPdfRanges(input, prepared, 'SHA-256')).equals(Buffer.from(await pdfByteRangeDigest(joined(input, made), made.byteRange, 'SHA-256')))).toBe(true);
+  });
+});
+
+describe('placement and appearance', () => {
+  it('anchors to a keyword: the seal is centred on the text', async () => {
+    const input = classicPdf(); // "Hello ESeal" at (72, 720), 24 pt
+    const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { keyword: 'ESeal' } });
+    const cx = (made.rect[0] + made.rect[2]) / 2;
+    const cy = (made.rect[1] + made.rect[3]) / 2;
+    expect(cx).toBeGreaterThan(72);
+    expect(cx).toBeLessThan(72 + 24 * 11 * 0.7);
+    expect(Math.abs(cy - 728)).toBeLessThan(20);
+    expect(qpdfCheck(joined(input, made)).code).toBe(0);
+    await expect(stampSoft({ sealId: 'dev-official', pdf: input, placement: { keyword: '盖章处' } })).rejects.toMatchObject({ code: 'ERR_PDF_KEYWORD_NOT_FOUND' });
+    await expect(stampSoft({ sealId: 'dev-official', pdf: input, placement: { keyword: 'ESeal', occurrence: 2 } })).rejects.toMatchObject({ code: 'ERR_PDF_KEYWORD_NOT_FOUND', details: { occurrence: 2 } });
+  });
+
+  it('draws the seal picture: pdftoppm shows red inside the widget rectangle and white outside', async () => {
+    const input = classicPdf();
+    const made = await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 100, y: 150 } });
+    const page = renderPage(joined(input, made));
+    const [x1, y1, x2, y2] = made.rect;
+    const red = (x: number, y: number) => {
+      const [r, g, b] = page.rgb(Math.round(x), Math.round(page.height - y));
+      return r > 150 && g < 120 && b < 120;
+    };
+    let inside = 0;
+    let n = 0;
+    for (let x = x1; x < x2; x += 2) for (let y = y1; y < y2; y += 2) {
+      n++;
+      if (red(x, y)) inside++;
+    }
+    expect(inside / n).toBeGreaterThan(0.05);
+    let outside = 0;
+    for (let x = x2 + 5; x < x2 + 60; x += 2) for (let y = y1; y < y2; y += 2) if (red(x, y)) outside++;
+    expect(outside).toBe(0);
+  });
+
+  it('refuses a position that puts the seal off the page', async () => {
+    await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: { page: 1, x: 5, y: 5 } })).rejects.toMatchObject({ code: 'ERR_PDF_PLACEMENT_OFF_PAGE' });
   });
 });
 
