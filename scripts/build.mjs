@@ -91,7 +91,13 @@ async function buildExtension() {
     } else {
       // Firefox MV3 runs background scripts (event page), not service workers.
       m.background = { scripts: ['background.js'] };
-      m.browser_specific_settings = { gecko: { id: 'eseal@eseal.example.cn', strict_min_version: '128.0' } };
+      // data_collection_permissions: expected by addons-linter for new add-ons (Firefox's built-in
+      // data consent); ESeal sends nothing anywhere but the local agent, hence "none". The key exists
+      // from Firefox 140 (the current ESR; 128 ESR is out of support) and Firefox for Android 142.
+      m.browser_specific_settings = {
+        gecko: { id: 'eseal@eseal.example.cn', strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+        gecko_android: { strict_min_version: '142.0' },
+      };
       delete m.key;
     }
     if (target === 'chrome') {
