@@ -4,19 +4,19 @@
  * `npm run bench`: every benchmark section, printed as one JSON document on stdout (progress on
  * stderr). Each section measures our code and, in the same run, a reference (OpenSSL, Node's native
  * crypto, sm-crypto) so the ratios are comparable across machines. Timed assertions live here, not in
- * unit tests. `--only NAME` runs one section.
+ * unit tests. `--only NAME` runs one section. `--pdf-child MODE JSON` is the PDF section's child
+ * process (bench/pdf.ts), not for direct use.
  */
 import { cpus, totalmem } from 'node:os';
-import { benchCrypto } from './crypto.js';
-import { benchOfd } from './ofd.js';
-import { benchAgent } from './agent.js';
 
 type Section = () => Promise<Record<string, unknown>>;
 
+// Loaded on use: a PDF child process must not carry the other sections (its RSS is measured).
 const sections: Record<string, Section> = {
-  crypto: benchCrypto,
-  ofd: benchOfd,
-  agent: benchAgent,
+  crypto: async () => (await import('./crypto.js')).benchCrypto(),
+  ofd: async () => (await import('./ofd.js')).benchOfd(),
+  agent: async () => (await import('./agent.js')).benchAgent(),
+  pdf: async () => (await import('./pdf.js')).benchPdf(),
 };
 
 async function main(): Promise<void> {
@@ -42,4 +42,5 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 }
 
-await main();
+if (process.argv[2] === '--pdf-child') await (await import('./pdfChild.js')).runPdfChild(process.argv.slice(3));
+else await main();
