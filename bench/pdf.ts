@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSignedData } from '../shared/cms/buildSignedData.js';
 import { fillPdfSignature, pdfByteRangeDigest, preparePdfSignature } from '../shared/pdf/index.js';
 import { parseCertificates, type Certificate } from '../shared/x509/index.js';
-import { P12_PASSWORD, round, SIGNING_TIME, SIGNPDF_VERSION, type ChildResult, type StampArgs, type TrustFiles, type VerifySummary } from './pdfCommon.js';
+import { P12_PASSWORD, round, SIGNPDF_VERSION, type ChildResult, type StampArgs, type TrustFiles, type VerifySummary } from './pdfCommon.js';
 import { loadTrust, verifyOurs } from './pdfVerify.js';
 import { writeBenchPdf } from './pdfFixture.js';
 
@@ -222,12 +222,15 @@ async function makeTenSignaturePdf(input: string, output: string, pkiDir: string
   }));
   const chain = parseCertificates(readFileSync(join(pkiDir, 'chain.pem'), 'utf8'));
   let pdf: Uint8Array = new Uint8Array(readFileSync(input));
+  // Signed now: the test PKI is minted at the start of the run, so a fixed past time would fall
+  // before the certificates' notBefore and fail the path check.
+  const signedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   for (let i = 0; i < 10; i++) {
     const s = signers[i % 2] as (typeof signers)[number];
     const prepared = preparePdfSignature(pdf, {
       page: 0,
       rect: [40 + (i % 5) * 100, 40 + Math.floor(i / 5) * 60, 120 + (i % 5) * 100, 90 + Math.floor(i / 5) * 60],
-      signingTime: new Date(SIGNING_TIME.getTime() + i * 60_000),
+      signingTime: signedAt,
       contentsReserveBytes: 8192,
       subFilter: 'adbe.pkcs7.detached',
       reason: `bench signature ${i + 1}`,
@@ -238,7 +241,7 @@ async function makeTenSignaturePdf(input: string, output: string, pkiDir: string
       certificates: chain,
       contentDigest: digest,
       digestAlgorithm: 'SHA-256',
-      signingTime: new Date(SIGNING_TIME.getTime() + i * 60_000),
+      signingTime: signedAt,
       sign: (attrs) => Promise.resolve(new Uint8Array(nodeSign('sha256', attrs, s.key))),
     });
     pdf = fillPdfSignature(prepared, cms);
