@@ -43,6 +43,8 @@ export interface PanelEntry {
   readonly checks: readonly { readonly status: CheckResult['status']; readonly text: string }[];
   /** Seal picture for display (`image/png`, …) when the report carries it and the format is an image. */
   readonly picture?: { readonly mime: string; readonly dataBase64: string; readonly widthMm: number; readonly heightMm: number };
+  /** The seal has a picture the viewer cannot show as an image (OFD vector content). */
+  readonly pictureNotShown: boolean;
   /** PDF: 0-based page and `[x, y, w, h]` in points of the widget, when the report knows it. */
   readonly stamps: SignatureReport['stamps'];
 }
@@ -189,7 +191,8 @@ export function panelEntry(sig: SignatureReport, index: number, total: number, m
   }
   const registry = registryRow(sig, m);
   if (registry) rows.push(registry);
-  const reasons = [...sig.subIndications, ...sig.sealCodes.filter((c) => !SEAL_PROBLEMS.includes(c))];
+  // DOCUMENT_MODIFIED says again what the "changed" row already says.
+  const reasons = [...sig.subIndications, ...sig.sealCodes.filter((c) => !SEAL_PROBLEMS.includes(c) && !(c === 'DOCUMENT_MODIFIED' && change === 'modified'))];
   if (reasons.length > 0) {
     rows.push({ key: 'reasons', label: m('viewer_row_reasons'), value: [...new Set(reasons)].map((c) => reasonText(c, m)).join('；'), tone: status === 'invalid' ? 'bad' : 'warn' });
   }
@@ -207,6 +210,7 @@ export function panelEntry(sig: SignatureReport, index: number, total: number, m
     rows,
     checks: sig.checks.map((c) => ({ status: c.status, text: `${c.id}: ${zh ? c.messageZh : c.message}` })),
     ...(pic?.dataBase64 !== undefined && mime !== undefined ? { picture: { mime, dataBase64: pic.dataBase64, widthMm: pic.widthMm, heightMm: pic.heightMm } } : {}),
+    pictureNotShown: pic !== undefined && mime === undefined,
     stamps: sig.stamps,
   };
 }

@@ -104,6 +104,11 @@ function sealCard(entry: PanelEntry, note?: string): HTMLElement {
     img.alt = entry.title;
     img.src = `data:${entry.picture.mime};base64,${entry.picture.dataBase64}`;
     b.prepend(img);
+  } else if (entry.pictureNotShown) {
+    const note = document.createElement('div');
+    note.className = 'picture-note';
+    note.textContent = m('viewer_picture_vector');
+    b.prepend(note);
   }
   card.appendChild(b);
   const cap = document.createElement('figcaption');

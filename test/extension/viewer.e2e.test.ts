@@ -181,6 +181,26 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       await page.close();
     });
 
+    it('a document handed over by a portal (parked in storage.session by the background) opens once by its id', async () => {
+      const bytes = readFileSync(join(SAMPLES, 'ofdrw-v4-seal.ofd')).toString('base64');
+      await worker.evaluate(
+        async (v) => {
+          await (globalThis as unknown as { chrome: { storage: { session: { set(v: unknown): Promise<void> } } } }).chrome.storage.session.set({ 'viewerDoc:0123456789abcdef': v });
+        },
+        { document: bytes, fileName: 'from-portal.ofd', origin: portal },
+      );
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${extensionId}/viewer.html?doc=0123456789abcdef`);
+      expect(await settled(page)).toBe('ready');
+      expect((await badges(page)).map((b) => b.status)).toEqual(['invalid']);
+      expect(await page.textContent('#source')).toContain(portal);
+      // One time only: a reload finds nothing.
+      await page.reload();
+      expect(await settled(page)).toBe('error');
+      expect(await page.textContent('#status-line')).toContain('ERR_INPUT_INVALID');
+      await page.close();
+    });
+
     it('a source the policy does not allow is refused with a coded error; nothing is fetched from it', async () => {
       const page = await context.newPage();
       await page.goto(viewerUrl(`http://127.0.0.1:${port}/ofd/gomain-jiangsu-tax-v4.ofd`));

@@ -105,10 +105,16 @@ describe('viewerBackground: intercept and verify', () => {
   const OWN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
   function deps(agentReply: unknown = { schemaVersion: 1 }) {
     const updates: { tabId: number; url: string }[] = [];
+    const created: { url: string; openerTabId?: number }[] = [];
+    const session = new Map<string, unknown>();
     const requests: { method: string; params: unknown }[] = [];
     const api = {
       runtime: { id: 'ext', getURL: (p: string) => `${OWN}/${p}` },
-      tabs: { update: (tabId: number, props: { url: string }) => Promise.resolve(void updates.push({ tabId, url: props.url })) },
+      storage: { session: { set: (items: Record<string, unknown>) => Promise.resolve(void Object.entries(items).forEach(([k, v]) => session.set(k, v))) } },
+      tabs: {
+        update: (tabId: number, props: { url: string }) => Promise.resolve(void updates.push({ tabId, url: props.url })),
+        create: (props: { url: string; openerTabId?: number }) => Promise.resolve(void created.push(props)),
+      },
     } as unknown as BrowserApi;
     const agent: AgentLike = {
       state: 'ready',
@@ -118,8 +124,8 @@ describe('viewerBackground: intercept and verify', () => {
       },
       cancel: () => undefined,
     };
-    const d: ViewerBackgroundDeps = { api, agent: () => Promise.resolve(agent), loadPolicy: () => Promise.resolve({ policy: policy(), source: 'development' }), ownOrigin: OWN };
-    return { d, updates, requests };
+    const d: ViewerBackgroundDeps = { api, agent: () => Promise.resolve(agent), loadPolicy: () => Promise.resolve({ policy: policy(), source: 'development' }), ownOrigin: OWN, randomId: () => 'a1b2c3d4e5f60718' };
+    return { d, updates, requests, created, session };
   }
   const tabSender = (url: string, frameId = 0): RuntimeSender => ({ id: 'ext', url, frameId, tab: { id: 7, url } });
 
@@ -148,5 +154,18 @@ describe('viewerBackground: intercept and verify', () => {
     const ok = await handleViewerMessage({ op: 'verify', document: 'AAAA', fileName: 'a.pdf' }, viewer, d);
     expect(ok).toEqual({ ok: true, result: { schemaVersion: 1, indication: 'TOTAL_PASSED' } });
     expect(requests).toEqual([{ method: 'verify', params: { document: 'AAAA', fileName: 'a.pdf', includePictures: true } }]);
+  });
+
+  it('open (SDK): an allowed portal parks the document in storage.session and a viewer tab opens; others are refused', async () => {
+    const { d, created, session } = deps();
+    const r = await handleViewerMessage({ op: 'open', document: 'JVBERi0xLjcK', fileName: 'C:\\docs\\通知.pdf' }, tabSender(`${base}/portal`), d);
+    expect(r).toEqual({ ok: true, result: { opened: true } });
+    expect(created).toEqual([{ url: `${OWN}/viewer.html?doc=a1b2c3d4e5f60718`, openerTabId: 7 }]);
+    expect(session.get('viewerDoc:a1b2c3d4e5f60718')).toEqual({ document: 'JVBERi0xLjcK', fileName: '通知.pdf', origin: base });
+    const denied = await handleViewerMessage({ op: 'open', document: 'JVBERi0xLjcK' }, tabSender(`${other}/portal`), d);
+    expect(denied).toMatchObject({ ok: false, error: { code: 'ERR_POLICY_DENIED' } });
+    expect(await handleViewerMessage({ op: 'open', document: 'not base64!' }, tabSender(`${base}/p`), d)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
+    expect(await handleViewerMessage({ op: 'open', document: 'A'.repeat(6 * 1024 * 1024) }, tabSender(`${base}/p`), d)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_TOO_LARGE' } });
+    expect(created).toHaveLength(1);
   });
 });

@@ -66,6 +66,7 @@ describe('OFD samples → badges and panel rows (README expected results)', () =
     // This seal's picture is OFD vector content, which the viewer cannot show as an image.
     expect(report.signatures[0]?.seal?.picture.format).toBe('ofd');
     expect(e?.picture).toBeUndefined();
+    expect(e?.pictureNotShown).toBe(true);
     const dianju = panelModel(await ofd('dianju-v4-signvalue-name.ofd'), zh).entries[0];
     expect(dianju?.picture?.mime).toBe('image/png');
     expect(dianju?.picture?.dataBase64.length).toBeGreaterThan(1000);
