@@ -105,6 +105,85 @@ export async function byteRangeDigest(bytes: Uint8Array, br: readonly number[], 
   return digest(alg, joined);
 }
 
+/** A hash whose state can be forked (node:crypto `Hash.copy()`, noble's `clone()`). */
+interface ForkableHash extends IncrementalHash {
+  clone(): IncrementalHash;
+}
+
+function isForkable(h: IncrementalHash | undefined): h is ForkableHash {
+  return h !== undefined && typeof (h as Partial<ForkableHash>).clone === 'function';
+}
+
+const CHUNK = 1024 * 1024;
+
+function feed(h: IncrementalHash, bytes: Uint8Array, from: number, to: number): void {
+  for (let p = from; p < to; p += CHUNK) h.update(bytes.subarray(p, Math.min(to, p + CHUNK)));
+}
+
+/**
+ * Range digests for all signatures, computed up front. Every sane first range starts at 0, so with a
+ * forkable hasher the common prefix is hashed once: walk the first ranges in order of their ends,
+ * fork the running state at each end and finish the fork with that signature's short second range.
+ * Ten signatures over a 100 MB file then cost about one pass per algorithm instead of ten.
+ */
+class RangeDigests {
+  private readonly done = new Map<PdfSignatureInfo, { alg: PdfHashName; value: Uint8Array }>();
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly ctx: PdfVerifyContext,
+  ) {}
+
+  precompute(plan: readonly { info: PdfSignatureInfo; alg?: PdfHashName }[]): void {
+    const byAlg = new Map<PdfHashName, PdfSignatureInfo[]>();
+    for (const { info, alg } of plan) {
+      const br = info.byteRange;
+      if (alg === undefined || br === undefined || br[0] !== 0 || !inFile(br, this.bytes.length)) continue;
+      byAlg.set(alg, [...(byAlg.get(alg) ?? []), info]);
+    }
+    for (const [alg, infos] of byAlg) {
+      if (infos.length < 2) continue;
+      const running = this.ctx.createHash?.(alg);
+      if (!isForkable(running)) continue;
+      infos.sort((x, y) => (x.byteRange?.[1] ?? 0) - (y.byteRange?.[1] ?? 0));
+      let pos = 0;
+      for (const info of infos) {
+        const [, b, c, d] = info.byteRange as [number, number, number, number];
+        feed(running, this.bytes, pos, b);
+        pos = b;
+        const fork = running.clone();
+        feed(fork, this.bytes, c, c + d);
+        this.done.set(info, { alg, value: Uint8Array.from(fork.digest()) });
+      }
+    }
+  }
+
+  async get(info: PdfSignatureInfo, alg: PdfHashName): Promise<Uint8Array> {
+    const hit = this.done.get(info);
+    if (hit !== undefined && hit.alg === alg) return hit.value;
+    return byteRangeDigest(this.bytes, info.byteRange ?? [], alg, this.ctx);
+  }
+}
+
+function inFile(br: readonly number[], length: number): boolean {
+  try {
+    checkByteRangeBounds(br, length);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The digest algorithm a signature's /Contents calls for, by structure (SES → SM3; CMS → its SignerInfo). */
+function plannedAlgorithm(der: Uint8Array | undefined, structure: string): PdfHashName | undefined {
+  if (der === undefined) return undefined;
+  if (structure.startsWith('signature-')) return 'SM3';
+  if (structure === 'cms') {
+    const oid = cmsDigestOid(der);
+    return oid === undefined ? undefined : HASH_BY_OID[oid];
+  }
+  return undefined;
+}
+
 /** The first SignerInfo's digest algorithm OID, read without verifying anything. */
 function cmsDigestOid(der: Uint8Array): string | undefined {
   try {
@@ -139,11 +218,11 @@ interface Crypto {
   report: Partial<Pick<SignatureReport, 'signer' | 'seal' | 'signingTime' | 'signingTimeText' | 'timeStamp'>>;
 }
 
-async function verifySes(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Array, structure: string, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
+async function verifySes(digests: RangeDigests, info: PdfSignatureInfo, der: Uint8Array, structure: string, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
   const format = `SES_Signature ${structure.replace('signature-', '')}`;
   const checks: CheckResult[] = [];
   let documentHash: Uint8Array | undefined;
-  if (rangeOk && info.byteRange !== undefined) documentHash = await byteRangeDigest(bytes, info.byteRange, 'SM3', ctx);
+  if (rangeOk && info.byteRange !== undefined) documentHash = await digests.get(info, 'SM3');
   const sesCtx: SealVerifyContext = {
     trustAnchors: ctx.trustAnchors,
     intermediates: ctx.intermediates ?? [],
@@ -187,11 +266,11 @@ async function verifySes(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Ar
   }
 }
 
-async function verifyCms(bytes: Uint8Array, info: PdfSignatureInfo, der: Uint8Array, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
+async function verifyCms(digests: RangeDigests, info: PdfSignatureInfo, der: Uint8Array, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
   const oid = cmsDigestOid(der);
   const alg = oid === undefined ? undefined : HASH_BY_OID[oid];
   let contentHash: Uint8Array | undefined;
-  if (rangeOk && alg !== undefined && info.byteRange !== undefined) contentHash = await byteRangeDigest(bytes, info.byteRange, alg, ctx);
+  if (rangeOk && alg !== undefined && info.byteRange !== undefined) contentHash = await digests.get(info, alg);
   const r: CmsVerification = await verifyCmsSignedData(der, {
     ...(contentHash === undefined ? {} : { contentHash }),
     trustAnchors: ctx.trustAnchors,
@@ -228,7 +307,7 @@ function effectiveDocMdp(info: PdfSignatureInfo, list: PdfSignatureList): { p?: 
   return {};
 }
 
-async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, list: PdfSignatureList, ctx: PdfVerifyContext): Promise<SignatureReport> {
+async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, structure: string, digests: RangeDigests, list: PdfSignatureList, ctx: PdfVerifyContext): Promise<SignatureReport> {
   const checks: CheckResult[] = [];
   const verdicts: Verdict[] = [];
   const sealCodes: SealCode[] = [];
@@ -238,15 +317,7 @@ async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, list: PdfSig
 
   // 1. ByteRange.
   const brc = info.byteRangeCheck;
-  let rangeInFile = false;
-  if (info.byteRange !== undefined) {
-    try {
-      checkByteRangeBounds(info.byteRange, bytes.length);
-      rangeInFile = true;
-    } catch {
-      rangeInFile = false;
-    }
-  }
+  const rangeInFile = info.byteRange !== undefined && inFile(info.byteRange, bytes.length);
   const brDetails = {
     byteRange: info.byteRange?.join(' ') ?? '',
     coversWholeFile: brc.coversWholeFile,
@@ -262,12 +333,11 @@ async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, list: PdfSig
 
   // 2. The signature by structure.
   const der = info.cms;
-  const structure = der === undefined ? 'unknown' : detectSesStructure(der);
   let crypto: Crypto;
   if (der !== undefined && (structure === 'signature-v4' || structure === 'signature-v1' || structure === 'signature-v5')) {
-    crypto = await verifySes(bytes, info, der, structure, rangeInFile, ctx);
+    crypto = await verifySes(digests, info, der, structure, rangeInFile, ctx);
   } else if (der !== undefined && (structure === 'cms' || isCmsSignedData(der))) {
-    crypto = await verifyCms(bytes, info, der, rangeInFile, ctx);
+    crypto = await verifyCms(digests, info, der, rangeInFile, ctx);
   } else {
     crypto = {
       kind: 'digital',
@@ -372,7 +442,14 @@ async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, list: PdfSig
 export async function verifyPdf(bytes: Uint8Array, ctx: PdfVerifyContext): Promise<PdfVerification> {
   const list = readPdfSignatures(bytes);
   const signatures: SignatureReport[] = [];
-  for (const info of list.signatures) signatures.push(await verifyOne(bytes, info, list, ctx));
+  const plan = list.signatures.map((info) => {
+    const structure = info.cms === undefined ? 'unknown' : detectSesStructure(info.cms);
+    const alg = plannedAlgorithm(info.cms, structure);
+    return { info, structure, ...(alg === undefined ? {} : { alg }) };
+  });
+  const digests = new RangeDigests(bytes, ctx);
+  digests.precompute(plan);
+  for (const p of plan) signatures.push(await verifyOne(bytes, p.info, p.structure, digests, list, ctx));
   const checks: CheckResult[] = [];
   const revisions = list.revisionEnds.length;
   if (list.certification !== undefined) {

@@ -12,7 +12,7 @@
  * `--json` prints the {@link VerificationReport} as JSON (2-space indent, key order as built, stable;
  * documented in docs/verification-report.md). Text mode prints `renderReportText` (Chinese first).
  */
-import { createHash, getHashes } from 'node:crypto';
+import { createHash, getHashes, type Hash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { Command, type OutputConfiguration } from 'commander';
 import { SealError, toSealError, formatErrorMessage, type Locale } from '../../../shared/errors/index.js';
@@ -92,7 +92,8 @@ const NODE_HASH: Record<PdfHashName, string> = { SM3: 'sm3', 'SHA-1': 'sha1', 'S
 
 /**
  * OpenSSL's streaming hashes for the PDF byte ranges: SHA-256 is ~20× the pure code and needs no
- * joined copy of the ranges (WebCrypto is one-shot). Unknown names keep the built-in path.
+ * joined copy of the ranges (WebCrypto is one-shot), and forkable states let several signatures
+ * share one pass over the file. Unknown names keep the built-in path.
  */
 let available: Set<string> | undefined;
 
@@ -100,13 +101,18 @@ function nodeHasher(alg: PdfHashName): IncrementalHash | undefined {
   const name = NODE_HASH[alg];
   available ??= new Set(getHashes());
   if (!available.has(name)) return undefined;
-  const h = createHash(name);
+  return wrapHash(createHash(name));
+}
+
+/** `clone` (Hash.copy) lets the verifier hash the prefix shared by several signatures once. */
+function wrapHash(h: Hash): IncrementalHash & { clone(): IncrementalHash } {
   return {
     update(d: Uint8Array) {
       h.update(d);
       return this;
     },
     digest: () => new Uint8Array(h.digest()),
+    clone: () => wrapHash(h.copy()),
   };
 }
 

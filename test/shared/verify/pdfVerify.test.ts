@@ -5,17 +5,18 @@
  * TOTAL_PASSED and INDETERMINATE; OpenSSL and pdfsig cross-check what we accept.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSES_Signature } from '../../../shared/seal/index.js';
-import { readPdfSignatures } from '../../../shared/pdf/index.js';
+import { readPdfSignatures, type IncrementalHash } from '../../../shared/pdf/index.js';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import { renderReportText } from '../../../shared/verify/renderReportText.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
-import { classicPdf, pdfsig, xrefStreamPdf } from '../pdf/support/makePdf.js';
+import { buildPdf, classicPdf, onePageObjects, pdfsig, xrefStreamPdf } from '../pdf/support/makePdf.js';
 import { pdfsigSummary } from '../pdf/support/sign.js';
 import { validate } from './miniSchema.js';
 import { signWith } from './pdfFixtures.js';
@@ -137,5 +138,44 @@ describe('verifyDocument: PDF with CMS signatures', () => {
     const r = await verifyDocument(signed.bytes, anchors());
     expect(r.indication).toBe('TOTAL_FAILED');
     expect(r.signatures[0]?.subIndications).toEqual(['NOT_YET_VALID']);
+  });
+});
+
+describe('verifyDocument: PDF range hashing with a caller-supplied hasher', () => {
+  /** node:crypto hashes counting the bytes they are fed; `forkable` adds clone() (Hash.copy). */
+  function hashers(forkable: boolean) {
+    const fed = { n: 0 };
+    const wrap = (h: Hash): IncrementalHash & { clone?: () => IncrementalHash } => ({
+      update(d: Uint8Array) {
+        fed.n += d.length;
+        h.update(d);
+        return this;
+      },
+      digest: () => new Uint8Array(h.digest()),
+      ...(forkable ? { clone: () => wrap(h.copy()) } : {}),
+    });
+    return { fed, createHash: (alg: string) => wrap(createHash(alg === 'SM3' ? 'sm3' : alg.toLowerCase().replace('-', ''))) };
+  }
+
+  it('several signatures share one pass over the common prefix, with the same verdicts', async () => {
+    // 1 MiB of page data, so the signatures' ranges are mostly the shared first revision
+    let pdf = buildPdf([...onePageObjects(), { dict: '', data: new Uint8Array(1 << 20).fill(0x41) }]);
+    for (let i = 0; i < 4; i++) pdf = (await signWith(pdf, i % 2 === 0 ? 'p256' : 'ses', { rect: [10 + i * 60, 10, 60 + i * 60, 60] })).bytes;
+    const forked = hashers(true);
+    const plain = hashers(false);
+    const a = await verifyDocument(pdf, { ...anchors(), createHash: forked.createHash });
+    const b = await verifyDocument(pdf, { ...anchors(), createHash: plain.createHash });
+    expect(a.indication, failedChecks(a)).toBe('TOTAL_PASSED');
+    expect(JSON.stringify(a.signatures)).toBe(JSON.stringify(b.signatures));
+    // two algorithms (SHA-256, SM3): at most one pass each with forks, about four passes without
+    expect(forked.fed.n).toBeLessThanOrEqual(2 * pdf.length);
+    expect(plain.fed.n).toBeGreaterThan(3.5 * (1 << 20));
+
+    // a byte changed in the first revision breaks every signature on the forked path too
+    const at = new TextDecoder('latin1').decode(pdf).indexOf('Hello ESeal');
+    const bad = pdf.slice();
+    bad[at] = 0x4a;
+    const t = await verifyDocument(bad, { ...anchors(), createHash: hashers(true).createHash });
+    expect(t.signatures.map((s) => s.subIndications)).toEqual([['HASH_FAILURE'], ['HASH_FAILURE'], ['HASH_FAILURE'], ['HASH_FAILURE']]);
   });
 });
