@@ -5,6 +5,7 @@
  * defines `window.eseal` once. A portal includes it with `<script src="eseal-sdk.js">`.
  */
 import { createESealClient, type ESealClient } from './sdk.js';
+import './declarative.js'; // data-eseal-* elements seal/verify on click (portals that cannot change code)
 
 const w = window as unknown as { eseal?: ESealClient };
 if (w.eseal === undefined) {

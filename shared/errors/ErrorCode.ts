@@ -121,6 +121,10 @@ export const ERROR_TABLE = {
   ERR_EXTENSION_MISSING: { category: 'environment', retriable: false, zh: '未安装 ESeal 浏览器扩展', en: 'The ESeal browser extension is not installed' },
   ERR_POLICY_INVALID: { category: 'environment', retriable: false, zh: '策略文件无效：字段 {field}：{reason}', en: 'Invalid policy: field {field}: {reason}' },
   ERR_POLICY_DENIED: { category: 'security', retriable: false, zh: '策略不允许 {origin} 执行 {action}', en: 'Policy does not allow {origin} to perform {action}' },
+  // Declarative form (data-eseal-* attributes on a portal page, extension/page/declarative.ts).
+  ERR_DECLARATIVE_ATTRIBUTE: { category: 'input', retriable: false, zh: '页面元素的 {attribute} 属性无效：{reason}', en: 'Invalid {attribute} attribute on the page element: {reason}' },
+  ERR_DECLARATIVE_FETCH: { category: 'environment', retriable: true, zh: '无法读取要处理的文档（{reason}）', en: 'Could not fetch the document to process ({reason})' },
+  ERR_DECLARATIVE_NO_SEAL: { category: 'user', retriable: true, zh: '未找到类型为 {sealType} 的印章，请插入相应的 USB KEY', en: 'No seal of type {sealType} found; insert the USB KEY that holds it' },
 
   // ── tokens (USB KEY) ────────────────────────────────────────────────────────────────────
   ERR_TOKEN_NOT_PRESENT: { category: 'user', retriable: true, zh: '未检测到 USB KEY，请插入', en: 'No USB KEY detected; please insert it' },
