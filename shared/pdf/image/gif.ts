@@ -43,7 +43,6 @@ export function lzwDecode(src: Uint8Array, minCodeSize: number, out: Uint8Array)
   let prev = -1;
   let bits = 0;
   let acc = 0;
-  let pos = 0;
   let o = 0;
   for (let i = 0; i < src.length && o < out.length; i++) {
     acc |= src[i]! << bits;
@@ -89,9 +88,7 @@ export function lzwDecode(src: Uint8Array, minCodeSize: number, out: Uint8Array)
       }
       prev = code;
     }
-    pos = i;
   }
-  void pos;
   return o;
 }
 

@@ -30,6 +30,38 @@ describe('seal pictures of the real samples', () => {
   });
 });
 
+describe('vector pictures: the real OFD seal pictures, an OFD and an SVG fixture', () => {
+  it.each(['gomain-jiangsu-tax-v4.ofd', 'kinggrid-v4-invoice.ofd'])('the oval invoice seal of %s (an OFD picture) is drawn in place', async (ofd) => {
+    const pic = samplePicture(ofd);
+    expect(pic.type).toBe('ofd');
+    const ap = sealPictureAppearance(pic);
+    expect(ap.vector).toMatchObject({ width: 30, height: 20, fonts: { F1: 'cjk' } });
+    const centre = { x: 150, y: 60 };
+    const out = await stamp(A4(' /Rotate 90'), pic, centre);
+    expectCleanAndValid(out);
+    const c = census(out, centre, { width: pic.widthMm, height: pic.heightMm });
+    expect(c.inside).toBeGreaterThan(100);
+    expect(c.outside).toBe(0);
+  });
+
+  it.each([
+    ['seal-picture.ofd', 40, 30, 'ofd'],
+    ['seal.svg', 42, 42, 'svg'],
+  ])('%s renders red, upright, inside the box (also with /Rotate 270)', async (file, wmm, hmm, type) => {
+    const pic = fixturePicture(file, wmm, hmm);
+    expect(pic.type).toBe(type);
+    for (const extra of ['', ' /Rotate 270']) {
+      const centre = { x: 70, y: 45 };
+      const out = await stamp(A4(extra), pic, centre);
+      expectCleanAndValid(out);
+      const c = census(out, centre, { width: wmm, height: hmm });
+      expect(c.inside).toBeGreaterThan(500);
+      expect(c.outside).toBe(0);
+      expect(c.redCentroidY).toBeLessThan(-0.02);
+    }
+  });
+});
+
 describe('generated pictures of each kind', () => {
   it.each(['png-rgba8.png', 'png-palette4-adam7.png', 'png-rgb16-trns.png', 'gif-transparent.gif', 'gif-interlaced.gif', 'jpeg-rgb-baseline.jpg', 'jpeg-rgb-progressive.jpg', 'jpeg-cmyk.jpg'])(
     '%s renders red, upright, inside the box',
