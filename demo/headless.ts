@@ -354,8 +354,8 @@ export async function runHeadlessDemo(o: HeadlessOptions): Promise<HeadlessSumma
     const openPortal = async (path: string): Promise<Page> => {
       const page = await (context as BrowserContext).newPage();
       await page.goto(`${portal}/${path}`);
-      await page.waitForFunction(() => (document.querySelector('#env') as HTMLElement | null)?.dataset['state'] !== 'checking', null, { timeout: 20_000 });
-      const state = await page.evaluate(() => (document.querySelector('#env') as HTMLElement).dataset['state']);
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#env')?.dataset['state'] !== 'checking', null, { timeout: 20_000 });
+      const state = await page.evaluate(() => document.querySelector<HTMLElement>('#env')?.dataset['state']);
       if (state !== 'ready') throw new DemoError(`门户显示 / the portal shows [${String(state)}]: ${(await page.textContent('#env')) ?? ''}`);
       await page.waitForFunction(() => document.body.dataset['ready'] === 'true', null, { timeout: 20_000 });
       return page;

@@ -111,9 +111,11 @@ export function startDemoServer(port: number, root = publicRoot(), options: Demo
       size += c.length;
       if (size > MAX_ARCHIVE_BYTES && !refused) {
         refused = true;
+        chunks.length = 0;
         json(res, 413, { error: '文件过大 / file too large' });
-        req.destroy();
       } else if (!refused) chunks.push(c);
+      // Drain a little more so the client reads the 413 instead of a reset; cut off a flood.
+      if (size > 4 * MAX_ARCHIVE_BYTES) req.destroy();
     });
     req.on('end', () => {
       if (refused) return;

@@ -2,7 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # The main job: installs npm packages if needed, builds, then runs the signing agent on the
 # embedded development token together with the demo portal, until Ctrl-C.
+#   bash scripts/start.sh --headless-demo [DIR]   on a machine without a display: runs the whole
+#     flow once in Chromium with the extension loaded (pair, seal a voucher and a 20-item batch,
+#     stamp and verify the notice PDF, open the viewer) and leaves the stamped PDF, the verification
+#     report, screenshots and a summary in DIR (default ./eseal-demo-output-<timestamp>).
 set -euo pipefail
+headless=0
+out_dir=""
+case "${1:-}" in
+  # DIR is taken relative to where the command was typed, before the cd below.
+  --headless-demo) headless=1; out_dir=$(realpath -m "${2:-eseal-demo-output-$(date -u +%Y%m%d-%H%M%S)}") ;;
+  "") ;;
+  *) echo "用法 / usage: bash scripts/start.sh [--headless-demo [DIR]]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 export npm_config_nodedir=/usr
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
@@ -11,6 +23,10 @@ if [ "$(cat node_modules/.eseal-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
   echo "$lock_sum" > node_modules/.eseal-lock-sha256
 fi
 node scripts/build.mjs all
+if [ "$headless" = 1 ]; then
+  # Its own agent (fresh state, free port), portal and Chromium: nothing else needs to be running.
+  exec node dist/demo/headless.mjs "$out_dir"
+fi
 ext_id=$(cat extension/EXTENSION_ID)
 port=${ESEAL_AGENT_PORT:-17530}
 demo_port=${ESEAL_DEMO_PORT:-8080}

@@ -84,12 +84,13 @@ async function stamp(): Promise<void> {
     const saved = archived.ok ? ((await archived.json()) as { url: string }) : undefined;
     result.dataset['state'] = 'done';
     result.dataset['archive'] = saved?.url ?? '';
+    const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
     const rect = Array.isArray(r['rect']) ? (r['rect'] as number[]).map((v) => v.toFixed(1)).join(', ') : '';
     $('#stamp-details').replaceChildren(
-      el('li', { text: `签章格式 / format：${String(r['format'] ?? '')}` }),
-      el('li', { text: `签章域 / field：${String(r['fieldName'] ?? '')}，第 ${String(r['page'] ?? '')} 页，位置 [${rect}]` }),
-      el('li', { text: `签章时间 / signed at：${String(r['signedAt'] ?? '')}` }),
-      el('li', { text: `审计序号 / audit #${String(r['auditSeq'] ?? '')}` }),
+      el('li', { text: `签章格式 / format：${str(r['format'])}` }),
+      el('li', { text: `签章域 / field：${str(r['fieldName'])}，第 ${str(r['page'])} 页，位置 [${rect}]` }),
+      el('li', { text: `签章时间 / signed at：${str(r['signedAt'])}` }),
+      el('li', { text: `审计序号 / audit #${str(r['auditSeq'])}` }),
     );
     message('盖章完成：可下载已盖章的 PDF，或前往“验证签章”页查看 / stamped: download it or verify it', 'ok');
     await show(stamped, Number(r['page']) || pageNo);

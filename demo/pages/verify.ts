@@ -42,7 +42,7 @@ function pictureUrl(p: { format?: string; dataBase64?: string } | undefined): st
 }
 
 function renderReport(box: HTMLElement, report: Record<string, unknown>): void {
-  const indication = String(report['indication'] ?? '');
+  const indication = typeof report['indication'] === 'string' ? report['indication'] : '';
   const sigs = (report['signatures'] as SigReport[] | undefined) ?? [];
   box.dataset['indication'] = indication;
   box.dataset['signatures'] = String(sigs.length);
