@@ -11,17 +11,26 @@
  *    origin (one at a time per portal, at most MAX_QUEUED waiting);
  * 4. it goes to the agent with `ctx.origin` taken from `sender`.
  *
- * Consent: the consent window is not built yet. When the agent asks for consent or a PIN
- * (`progress awaiting_consent | awaiting_pin`) the request is cancelled at the agent and the page
- * gets ERR_NOT_IMPLEMENTED {feature: 'consent window'} — consent is never faked.
+ * 5. a user step the agent asks for (`awaiting_consent`, `awaiting_pin`, `awaiting_pinpad`) opens
+ *    the consent window (ConsentWindows: one focused popup per request, closing it = reject); its
+ *    decision and PIN go to the agent as `consent.reply` — the only place the PIN travels. Further
+ *    PIN rounds and progress (`signing`, batch `item`) are shown in the same window, which closes
+ *    at the end (a stopped batch or an error stays on screen for the user to read);
+ * 6. progress goes to the requesting tab/frame as `{stage, …}` (deps.notify): batch items with
+ *    their results, bare stage names otherwise — never a PIN, retries or other consent internals.
+ *
+ * Without a consent UI (deps.consent absent) a user step cancels the request with
+ * ERR_NOT_IMPLEMENTED: consent is never faked.
  */
 import { randomBytes } from '../../shared/crypto/index.js';
 import { SealError, serializeError, type SerializedError } from '../../shared/errors/index.js';
 import { decide, type PortalAction } from '../../shared/policy/Policy.js';
-import { METHODS, type MethodName, type RequestContext } from '../../shared/protocol/index.js';
+import { isMethodName, METHODS, type MethodName, type ProgressStage, type RequestContext } from '../../shared/protocol/index.js';
 import { assertSchema } from '../../shared/schema/schema.js';
 import type { RuntimeSender } from '../browserApi.js';
-import { isPageAction, type PageAction } from '../page/messages.js';
+import type { ConsentHandle, Decision } from '../consent/ConsentWindows.js';
+import type { ConsentView, ShownError, ToWindow } from '../consent/protocol.js';
+import { isPageAction, REQUEST_ID_PATTERN, type PageAction } from '../page/messages.js';
 import type { LoadedPolicy } from './policySource.js';
 import type { ConnectionState, RequestOptions } from './transport/AgentConnection.js';
 
@@ -38,16 +47,31 @@ export interface HandlerDeps {
   readonly lang: 'zh-CN' | 'en';
   /** Diagnostics: every refusal and failure (code only, no payload). */
   readonly onError?: (origin: string, action: string, error: SealError) => void;
+  /** The consent window (ConsentWindows); absent = user steps are refused (never faked). */
+  readonly consent?: ConsentOpener;
+  /** Progress to the requesting frame (tabs.sendMessage to tab/frame), tagged with the page's request id. */
+  readonly notify?: (target: { readonly tabId: number; readonly frameId: number }, ticket: string, progress: PageProgress) => void;
+}
+
+export interface ConsentOpener {
+  show(view: ConsentView, onDecision: (d: Decision) => void, onClosed: () => void): ConsentHandle;
+}
+
+/** What the page sees of a running request: the stage, and for batch items the item's result. */
+export interface PageProgress {
+  readonly stage: ProgressStage;
+  readonly [key: string]: unknown;
 }
 
 export type PageResponse = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: SerializedError };
 
 /** Page action → agent method and policy action. `subscribe` is handled by the events port. */
-export const ROUTES: Readonly<Record<PageAction, { readonly method: MethodName | null; readonly action: PortalAction }>> = {
+export const ROUTES: Readonly<Record<PageAction, { readonly method: string | null; readonly action: PortalAction }>> = {
   status: { method: 'status', action: 'status' },
   listSeals: { method: 'seals.list', action: 'seals.list' },
   sealData: { method: 'seal.sign', action: 'seal.sign' },
   sealBatch: { method: 'seal.signBatch', action: 'seal.signBatch' },
+  sealPdf: { method: 'pdf.seal', action: 'pdf.seal' },
   verify: { method: 'verify', action: 'verify' },
   subscribe: { method: null, action: 'events' },
 };
@@ -92,7 +116,8 @@ export class PageRequestHandler {
 
   /** Never throws: every outcome is a PageResponse. */
   async handle(message: unknown, sender: RuntimeSender): Promise<PageResponse> {
-    const m = (message ?? {}) as { action?: unknown; params?: unknown };
+    const m = (message ?? {}) as { action?: unknown; params?: unknown; ticket?: unknown };
+    const ticket = typeof m.ticket === 'string' && REQUEST_ID_PATTERN.test(m.ticket) ? m.ticket : undefined;
     const action = isPageAction(m.action) ? m.action : undefined;
     const ctx = senderContext(sender, this.deps.lang);
     const origin = ctx?.origin ?? '(unknown)';
@@ -107,8 +132,10 @@ export class PageRequestHandler {
       if (!decision.allowed) throw new SealError('ERR_POLICY_DENIED', { origin: ctx.origin, action: route.action, reason: decision.reason });
       if (route.method === null) return { ok: true, result: { subscribed: true } };
       const method = route.method;
+      // pdf.seal arrives with the agent's PDF work; until its schema exists the action is not offered.
+      if (!isMethodName(method)) throw new SealError('ERR_NOT_IMPLEMENTED', { feature: method });
       assertSchema(METHODS[method].params, params, 'ERR_INPUT_INVALID');
-      const result = await this.enqueue(ctx.origin, () => (action === 'status' ? this.status(ctx) : this.forward(method, params, ctx)));
+      const result = await this.enqueue(ctx.origin, () => (action === 'status' ? this.status(ctx) : this.forward(method, params, ctx, ticket)));
       return { ok: true, result };
     } catch (error) {
       const e = error instanceof SealError ? error : new SealError('ERR_INTERNAL', { reason: 'background' });
@@ -148,26 +175,173 @@ export class PageRequestHandler {
     }
   }
 
-  private async forward(method: MethodName, params: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
+  private async forward(method: MethodName, params: Record<string, unknown>, ctx: RequestContext, ticket?: string): Promise<unknown> {
     const agent = await this.deps.agent();
+    const requestId = `p-${Date.now().toString(36)}-${Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, '0')).join('')}`;
     let refuse: ((e: SealError) => void) | undefined;
     const notYet = new Promise<never>((_resolve, reject) => (refuse = reject));
     notYet.catch(() => undefined);
-    let requestId = '';
-    const work = agent.request(method, params, {
-      ctx,
-      onProgress: (stage) => {
-        // Any user step (awaiting_consent, awaiting_pin, awaiting_pinpad, …) needs the consent window.
-        if (typeof stage === 'string' && stage.startsWith('awaiting_')) {
-          // TODO(extension issue, consent window): show the consent/PIN window and answer with
-          // consent.reply. Until then the request is cancelled: consent is never faked.
+    let consent: ConsentHandle | undefined;
+    const toPage = (progress: PageProgress): void => {
+      if (ticket !== undefined && ctx.tabId !== undefined && ctx.tabId >= 0) this.deps.notify?.({ tabId: ctx.tabId, frameId: ctx.frameId ?? 0 }, ticket, progress);
+    };
+    // The user's decision → consent.reply. The PIN is passed on and not kept anywhere here.
+    const reply = (d: Decision): void => {
+      agent.request('consent.reply', { requestId, approved: d.approved, ...(d.pin !== undefined && { pin: d.pin }) }).catch(() => undefined);
+    };
+    const onProgress = (stage: ProgressStage, data: Readonly<Record<string, unknown>> | undefined): void => {
+      const d = data ?? {};
+      if (stage === 'awaiting_consent') {
+        if (!this.deps.consent) {
           agent.cancel(requestId);
           refuse?.(new SealError('ERR_NOT_IMPLEMENTED', { feature: 'consent window' }));
+          return;
         }
+        const view = consentView(ctx.origin, method, d, (method as string) === 'pdf.seal' && typeof params['document'] === 'string' ? params['document'] : undefined);
+        if (consent) {
+          // Asked again (the agent restarted and re-ran the request): same window, fresh decision.
+          consent.expectDecision();
+          consent.send({ type: 'show', view });
+        } else consent = this.deps.consent.show(view, reply, () => agent.cancel(requestId));
+      } else if (stage === 'awaiting_pin') {
+        const pinMode = d['pinEntry'] === 'pinentry' ? 'pinentry' : 'extension';
+        if (pinMode === 'extension') consent?.expectDecision();
+        consent?.send({ type: 'pin', pinMode, ...(typeof d['retriesLeft'] === 'number' && { retriesLeft: d['retriesLeft'] }), ...(typeof d['error'] === 'string' && { error: d['error'] }) });
+      } else if (stage === 'awaiting_pinpad') {
+        consent?.send({ type: 'pinpad', ...(typeof d['retriesLeft'] === 'number' && { retriesLeft: d['retriesLeft'] }) });
+      } else if (stage === 'signing') {
+        consent?.send({ type: 'signing' });
+      } else if (stage === 'item') {
+        const error = shownError(d['error']);
+        const index = typeof d['index'] === 'number' ? d['index'] : -1;
+        const itemId = typeof d['itemId'] === 'string' ? d['itemId'] : String(index);
+        consent?.send({ type: 'item', index, itemId, ok: d['ok'] === true, ...(error && { error }) });
+        toPage({
+          stage,
+          index,
+          itemId,
+          ok: d['ok'] === true,
+          ...(typeof d['total'] === 'number' && { total: d['total'] }),
+          ...(typeof d['signature'] === 'string' && { signature: d['signature'] }),
+          ...(d['dataHash'] !== undefined && { dataHash: d['dataHash'] }),
+          ...(typeof d['signedAt'] === 'string' && { signedAt: d['signedAt'] }),
+          ...(error && { error }),
+        });
+        return;
+      }
+      toPage({ stage });
+    };
+    const work = agent.request(method, params, { ctx, onProgress, id: requestId });
+    work.then(
+      (result) => consent?.finish(doneMessage(result), hasFailures(result) ? 'stay' : 'soon'),
+      (error: unknown) => {
+        const e = shownError(serializeError(error instanceof SealError ? error : new SealError('ERR_INTERNAL', { reason: 'agent' }))) as ShownError;
+        consent?.finish({ type: 'done', ok: false, error: e }, e.code === 'ERR_USER_CANCELLED' ? 'now' : 'stay');
       },
-      id: (requestId = `p-${Date.now().toString(36)}-${Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, '0')).join('')}`),
-    });
-    work.catch(() => undefined);
+    );
     return Promise.race([work, notYet]);
   }
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function shownError(v: unknown): ShownError | undefined {
+  const e = obj(v);
+  if (typeof e['code'] !== 'string') return undefined;
+  return { code: e['code'], message: text(e['message']) ?? '', messageZh: text(e['messageZh']) ?? '' };
+}
+
+/** The consent window's data: the origin from `sender` (never the page), the rest from the agent. */
+export function consentView(origin: string, method: string, d: Readonly<Record<string, unknown>>, pdfBase64?: string): ConsentView {
+  const doc = obj(d['document']);
+  const seal = obj(d['seal']);
+  const picture = obj(seal['picture']);
+  const signer = obj(d['signer']);
+  const token = obj(d['token']);
+  const fp = obj(d['fingerprint']);
+  const preview = obj(d['preview']);
+  const rect = Array.isArray(preview['rect']) && preview['rect'].length === 4 && preview['rect'].every((n) => typeof n === 'number') ? (preview['rect'] as [number, number, number, number]) : undefined;
+  const list = Array.isArray(d['list'])
+    ? (d['list'] as unknown[]).map((x, i) => {
+        const e = obj(x);
+        return { itemId: text(e['itemId']) ?? String(i), title: text(e['title']) ?? '', ...(typeof e['fingerprint'] === 'string' && { fingerprint: e['fingerprint'] }) };
+      })
+    : undefined;
+  const pages = typeof doc['pages'] === 'number' ? doc['pages'] : typeof preview['pageCount'] === 'number' ? preview['pageCount'] : undefined;
+  return {
+    origin,
+    ...(typeof d['portalName'] === 'string' && { portalName: d['portalName'] }),
+    method,
+    document: { title: text(doc['title']) ?? '', ...(typeof doc['docName'] === 'string' && { docName: doc['docName'] }), ...(pages !== undefined && { pages }) },
+    ...(typeof seal['name'] === 'string' && {
+      seal: {
+        name: seal['name'],
+        ...(typeof seal['sealType'] === 'string' && { sealType: seal['sealType'] }),
+        ...(typeof seal['type'] === 'number' && { type: seal['type'] }),
+        ...(typeof seal['esID'] === 'string' && { esID: seal['esID'] }),
+        ...(typeof seal['validEnd'] === 'string' && { validEnd: seal['validEnd'] }),
+        ...(typeof picture['format'] === 'string' && {
+          picture: {
+            format: picture['format'],
+            ...(typeof picture['dataBase64'] === 'string' && { dataBase64: picture['dataBase64'] }),
+            ...(typeof picture['widthMm'] === 'number' && { widthMm: picture['widthMm'] }),
+            ...(typeof picture['heightMm'] === 'number' && { heightMm: picture['heightMm'] }),
+          },
+        }),
+      },
+    }),
+    signer: Object.fromEntries(['subject', 'issuer', 'serial', 'notBefore', 'notAfter'].filter((k) => typeof signer[k] === 'string').map((k) => [k, signer[k]])),
+    token: {
+      ...(typeof token['label'] === 'string' && { label: token['label'] }),
+      ...(typeof token['serial'] === 'string' && { serial: token['serial'] }),
+      ...(typeof token['developmentOnly'] === 'boolean' && { developmentOnly: token['developmentOnly'] }),
+      ...(typeof token['pinChangeDue'] === 'boolean' && { pinChangeDue: token['pinChangeDue'] }),
+      ...(typeof token['pinAgeDays'] === 'number' && { pinAgeDays: token['pinAgeDays'] }),
+    },
+    ...(typeof fp['hex'] === 'string' && { fingerprint: { alg: text(fp['alg']) ?? 'SM3', hex: fp['hex'], short: text(fp['short']) ?? fp['hex'] } }),
+    items: typeof d['items'] === 'number' ? d['items'] : (list?.length ?? 1),
+    ...(list && { list }),
+    ...(typeof d['retriesLeft'] === 'number' && { retriesLeft: d['retriesLeft'] }),
+    pinMode: d['pinPad'] === true ? 'pinpad' : d['pinEntry'] === 'pinentry' ? 'pinentry' : 'extension',
+    ...(rect && typeof preview['page'] === 'number' && {
+      preview: {
+        page: preview['page'],
+        pageCount: typeof preview['pageCount'] === 'number' ? preview['pageCount'] : (pages ?? 1),
+        rect,
+        ...(Array.isArray(preview['pageSize']) && preview['pageSize'].length === 2 && { pageSize: preview['pageSize'] as [number, number] }),
+        ...(typeof preview['rotate'] === 'number' && { rotate: preview['rotate'] }),
+      },
+    }),
+    ...(pdfBase64 !== undefined && { pdfBase64 }),
+  };
+}
+
+function hasFailures(result: unknown): boolean {
+  const r = obj(result);
+  return r['complete'] === false || r['stopped'] !== undefined;
+}
+
+/** The window's final message: for a batch the per-item outcome, without the signatures. */
+function doneMessage(result: unknown): Extract<ToWindow, { type: 'done' }> {
+  const r = obj(result);
+  if (!Array.isArray(r['items'])) return { type: 'done', ok: true };
+  const stopped = shownError(r['stopped']);
+  return {
+    type: 'done',
+    ok: true,
+    ...(typeof r['signed'] === 'number' && { signed: r['signed'] }),
+    ...(typeof r['total'] === 'number' && { total: r['total'] }),
+    ...(stopped && { stopped }),
+    items: (r['items'] as unknown[]).map((x, i) => {
+      const e = obj(x);
+      const error = shownError(e['error']);
+      return { itemId: text(e['itemId']) ?? String(i), ok: e['ok'] === true, ...(e['attempted'] === false && { attempted: false }), ...(error && { error }) };
+    }),
+  };
 }

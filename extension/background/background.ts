@@ -8,13 +8,20 @@
  * - `{type: 'eseal:options', op}` from the extension's own options page only → pairing, state,
  *   diagnostics (optionsApi.ts); the pairing key never leaves this context;
  * - Port `eseal-events` from a content script whose origin may use `events` → agent events
- *   (`token.changed`) while connected.
+ *   (`token.changed`, `token.idle`) while connected;
+ * - Port `eseal-consent` from the extension's own consent window (ConsentWindows): the user's
+ *   decision and PIN for the request that opened it;
+ * - progress of a page's request goes back to that tab and frame only (`tabs.sendMessage`).
  */
+import { randomBytes } from '../../shared/crypto/index.js';
 import { SealError } from '../../shared/errors/index.js';
 import { decide } from '../../shared/policy/Policy.js';
 import { DEFAULT_AGENT_PORT } from '../../shared/protocol/index.js';
 import { browserApi, type RuntimePort, type RuntimeSender } from '../browserApi.js';
-import { EVENTS_PORT } from '../content/relay.js';
+import { ConsentWindows, type WindowsApi } from '../consent/ConsentWindows.js';
+import { CONSENT_PORT } from '../consent/protocol.js';
+import { EVENTS_PORT, type ProgressMessage } from '../content/relay.js';
+import { AGENT_PAGE_EVENTS } from '../page/messages.js';
 import { Diagnostics } from './diagnostics.js';
 import { handleOptionsRequest, isOptionsSender } from './optionsApi.js';
 import { PageRequestHandler, senderContext } from './PageRequestHandler.js';
@@ -33,6 +40,18 @@ const pairings = new PairingStore(api.storage.local);
 const diagnostics = new Diagnostics();
 const eventPorts = new Set<RuntimePort>();
 
+/** `windows` and `tabs.sendMessage` need no permission (browserApi.ts types the rest). */
+const extra = api as unknown as {
+  windows: WindowsApi;
+  tabs: { sendMessage(tabId: number, message: unknown, options: { frameId: number }): Promise<unknown> };
+};
+const consentWindows = new ConsentWindows({
+  windows: extra.windows,
+  ownOrigin,
+  getURL: (path) => api.runtime.getURL(path),
+  randomHex: (n) => Array.from(randomBytes(n), (b) => b.toString(16).padStart(2, '0')).join(''),
+});
+
 let connection: AgentConnection | undefined;
 let connectionPort = 0;
 
@@ -50,6 +69,7 @@ async function agent(): Promise<AgentConnection> {
       extensionVersion,
       browser: typeof __ESEAL_BROWSER__ === 'string' ? __ESEAL_BROWSER__ : 'unknown',
       onEvent: (event, data) => {
+        if (!AGENT_PAGE_EVENTS.includes(event)) return;
         for (const p of eventPorts) p.postMessage({ event, data });
       },
       onStateChange: (_state, error) => {
@@ -66,6 +86,11 @@ const pages = new PageRequestHandler({
   extensionVersion,
   lang,
   onError: (origin, action, error) => diagnostics.record(origin, action, error),
+  consent: consentWindows,
+  notify: (target, ticket, progress) => {
+    const message: ProgressMessage = { type: 'eseal:progress', ticket, progress };
+    extra.tabs.sendMessage(target.tabId, message, { frameId: target.frameId }).catch(() => undefined);
+  },
 });
 
 // The viewer's messages (PDF interception, agent verification): extension/viewer/viewerBackground.ts.
@@ -86,6 +111,7 @@ api.runtime.onMessage.addListener((message: unknown, sender: RuntimeSender, send
 });
 
 api.runtime.onConnect.addListener((port: RuntimePort) => {
+  if (port.name === CONSENT_PORT && port.sender?.id === api.runtime.id) return consentWindows.attach(port);
   if (port.name !== EVENTS_PORT || !port.sender || port.sender.id !== api.runtime.id) return port.disconnect();
   const ctx = senderContext(port.sender, lang);
   void (async () => {

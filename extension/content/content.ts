@@ -9,4 +9,8 @@ import { browserApi } from '../browserApi.js';
 import { startRelay } from './relay.js';
 
 const api = browserApi();
-startRelay(window, { sendMessage: (m) => api.runtime.sendMessage(m), connect: (info) => api.runtime.connect(info) });
+startRelay(window, {
+  sendMessage: (m) => api.runtime.sendMessage(m),
+  connect: (info) => api.runtime.connect(info),
+  onMessage: { addListener: (listener) => api.runtime.onMessage.addListener((m) => (listener(m), undefined)) },
+});

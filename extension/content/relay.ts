@@ -11,10 +11,12 @@
  * - forward `{type: 'eseal:page', action, params}` to the background with runtime messaging. The
  *   content script adds nothing: the background takes the origin, tab and frame from `sender`;
  * - post the reply to this page's own origin only (never `*`);
- * - an id already in flight is a replay: ignored. At most MAX_IN_FLIGHT requests at a time.
+ * - an id already in flight is a replay: ignored. At most MAX_IN_FLIGHT requests at a time;
+ * - the request's id goes along as `ticket`: the background tags the request's progress with it
+ *   (tabs.sendMessage to this frame), and progress for an id not in flight here is dropped.
  */
 import { deserializeError, SealError, serializeError } from '../../shared/errors/index.js';
-import { MESSAGE_PREFIX, parsePageRequest, type PageAction } from '../page/messages.js';
+import { AGENT_PAGE_EVENTS, MESSAGE_PREFIX, parsePageRequest, type PageAction } from '../page/messages.js';
 
 export interface RelayWindow {
   postMessage(message: unknown, targetOrigin: string): void;
@@ -31,6 +33,15 @@ export interface RelayPort {
 export interface RelayRuntime {
   sendMessage(message: unknown): Promise<unknown>;
   connect(info: { name: string }): RelayPort;
+  /** Messages from the background to this frame (request progress). */
+  readonly onMessage?: { addListener(listener: (message: unknown) => void): void };
+}
+
+/** Progress of a running request, from the background to the requesting frame. */
+export interface ProgressMessage {
+  readonly type: 'eseal:progress';
+  readonly ticket: string;
+  readonly progress: Readonly<Record<string, unknown>>;
 }
 
 /** What the content script sends to the background. */
@@ -38,6 +49,8 @@ export interface BackgroundRequest {
   readonly type: 'eseal:page';
   readonly action: PageAction;
   readonly params: Readonly<Record<string, unknown>>;
+  /** The page's request id, echoed on this request's progress. */
+  readonly ticket: string;
 }
 
 /** Name of the runtime Port that carries agent events to a subscribed page. */
@@ -67,7 +80,7 @@ export function startRelay(win: RelayWindow, runtime: RelayRuntime): void {
     inFlight.add(id);
     if (inFlight.size > MAX_IN_FLIGHT) return answer({ ok: false, error: serializeError(new SealError('ERR_PROTOCOL_BUSY')) });
     if (!win.isSecureContext) return answer({ ok: false, error: serializeError(new SealError('ERR_POLICY_DENIED', { origin, action: kind, reason: 'insecure-context' })) });
-    const message: BackgroundRequest = { type: 'eseal:page', action: kind, params: request.params };
+    const message: BackgroundRequest = { type: 'eseal:page', action: kind, params: request.params, ticket: id };
     runtime.sendMessage(message).then(
       (response) => {
         const r = (response ?? {}) as { ok?: unknown; result?: unknown; error?: unknown };
@@ -84,13 +97,21 @@ export function startRelay(win: RelayWindow, runtime: RelayRuntime): void {
     );
   });
 
+  runtime.onMessage?.addListener((message) => {
+    const m = (message ?? {}) as Partial<ProgressMessage>;
+    if (m.type !== 'eseal:progress' || typeof m.ticket !== 'string' || !inFlight.has(m.ticket)) return;
+    const p = m.progress;
+    if (p === null || typeof p !== 'object' || typeof (p as { stage?: unknown }).stage !== 'string') return;
+    post({ action: 'eseal:event', id: m.ticket, event: 'progress', data: p });
+  });
+
   function openEvents(subscriptionId: string): void {
     if (eventsPort) return;
     const port = runtime.connect({ name: EVENTS_PORT });
     eventsPort = port;
     port.onMessage.addListener((message) => {
       const m = (message ?? {}) as { event?: unknown; data?: unknown };
-      if (typeof m.event === 'string') post({ action: 'eseal:event', id: subscriptionId, event: m.event, data: m.data });
+      if (typeof m.event === 'string' && AGENT_PAGE_EVENTS.includes(m.event)) post({ action: 'eseal:event', id: subscriptionId, event: m.event, data: m.data });
     });
     port.onDisconnect.addListener(() => {
       if (eventsPort === port) eventsPort = undefined;

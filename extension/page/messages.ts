@@ -21,11 +21,17 @@
 export const MESSAGE_PREFIX = 'eseal:';
 
 /** The request kinds a page may send; each maps to one agent method in the background. */
-export const PAGE_ACTIONS = ['status', 'listSeals', 'sealData', 'sealBatch', 'verify', 'subscribe'] as const;
+export const PAGE_ACTIONS = ['status', 'listSeals', 'sealData', 'sealBatch', 'sealPdf', 'verify', 'subscribe'] as const;
 export type PageAction = (typeof PAGE_ACTIONS)[number];
 
-/** The page-visible events (forwarded agent `evt` frames). */
-export const PAGE_EVENTS = ['token.changed'] as const;
+/**
+ * The page-visible events: forwarded agent `evt` frames (`token.changed`, `token.idle`) and the
+ * progress of the page's own running request (`progress`, tagged with that request's id).
+ */
+export const PAGE_EVENTS = ['token.changed', 'token.idle', 'progress'] as const;
+
+/** Agent events forwarded to subscribed pages (everything else stays in the extension). */
+export const AGENT_PAGE_EVENTS: readonly string[] = ['token.changed', 'token.idle'];
 export type PageEvent = (typeof PAGE_EVENTS)[number];
 
 /** Same shape as agent request ids, so a page id can never smuggle anything into a log line. */
@@ -47,6 +53,7 @@ export const REPLY_TIMEOUT_MS: Readonly<Record<PageAction, number>> = {
   listSeals: 60_000,
   sealData: 5 * 60_000,
   sealBatch: 30 * 60_000,
+  sealPdf: 10 * 60_000,
   verify: 2 * 60_000,
   subscribe: 15_000,
 };

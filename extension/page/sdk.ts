@@ -2,7 +2,7 @@
 /**
  * @module
  * The page SDK: what a portal calls (`eseal.status()`, `eseal.listSeals()`, `eseal.sealData()`,
- * `eseal.sealBatch()`, `eseal.verify()`, `eseal.on()`). It talks to the ESeal content script by
+ * `eseal.sealBatch()`, `eseal.sealPdf()`, `eseal.verify()`, `eseal.on()`). It talks to the ESeal content script by
  * `window.postMessage` only (messages.ts); the extension takes the portal origin from the browser,
  * never from these messages.
  *
@@ -31,6 +31,22 @@ export interface PageWindow {
 export interface CallOptions {
   /** Reply timer in ms (default per action, see REPLY_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /** Progress of this call (`awaiting_consent`, `signing`, batch `item` with its result, …). */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+/** What a page learns while a call runs: the stage, and for batch items the item's outcome. */
+export interface Progress {
+  readonly stage: 'queued' | 'awaiting_consent' | 'awaiting_pin' | 'awaiting_pinpad' | 'signing' | 'item';
+  /** Which SDK call it belongs to. */
+  readonly action?: PageAction;
+  readonly index?: number;
+  readonly total?: number;
+  readonly itemId?: string;
+  readonly ok?: boolean;
+  readonly signature?: string;
+  readonly error?: { readonly code: string; readonly message: string; readonly messageZh: string };
+  readonly [key: string]: unknown;
 }
 
 export type SealType = 'official' | 'legal' | 'personal';
@@ -56,6 +72,40 @@ export interface SealItem {
 export interface SealOptions extends CallOptions {
   readonly sealId: string;
   readonly tokenSerial?: string;
+}
+
+/** Where the seal goes: its centre in whole mm from the page's top-left as displayed, or a keyword. */
+export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
+
+export interface SealPdfRequest {
+  /** The PDF: bytes or Base64 text (≤ 4 MiB). */
+  readonly document: string | Uint8Array | ArrayBuffer;
+  readonly fileName?: string;
+  /** Shown in the consent window. */
+  readonly title: string;
+  readonly docName?: string;
+  readonly placement: PdfPlacement;
+}
+
+export interface SealPdfOptions extends SealOptions {
+  readonly reason?: string;
+  readonly location?: string;
+  /** SM2 seals: a GM/T 0010 CMS signature instead of an SES_Signature. */
+  readonly cms?: boolean;
+}
+
+export interface SealPdfResult {
+  /** The sealed PDF. */
+  readonly document: Uint8Array;
+  readonly fieldName: string;
+  readonly sealId: string;
+  readonly format: string;
+  readonly cert: string;
+  readonly signedAt: string;
+  readonly dataHash: unknown;
+  readonly page: number;
+  readonly rect: readonly number[];
+  readonly [key: string]: unknown;
 }
 
 export interface ListSealsFilter {
@@ -91,8 +141,14 @@ export interface ESealClient {
   listSeals(filter?: ListSealsFilter, options?: CallOptions): Promise<{ seals: unknown[] }>;
   sealData(item: SealItem, options: SealOptions): Promise<Record<string, unknown>>;
   sealBatch(items: readonly SealItem[], options: SealOptions): Promise<Record<string, unknown>>;
+  /** Stamps the seal into a PDF after the user's consent and PIN; resolves with the sealed PDF. */
+  sealPdf(request: SealPdfRequest, options: SealPdfOptions): Promise<SealPdfResult>;
   verify(request: VerifyRequest, options?: CallOptions): Promise<Record<string, unknown>>;
-  /** Subscribes to an event (`token.changed`); returns the function that unsubscribes. */
+  /**
+   * Subscribes to an event: `token.changed` (a USB KEY inserted or removed), `token.idle` (a key left
+   * inserted unused: remind the user to remove it), `progress` (of this page's running calls).
+   * Returns the function that unsubscribes.
+   */
   on(event: PageEvent, listener: EventListener): () => void;
 }
 
@@ -101,6 +157,7 @@ const SDK_VERSION = typeof __ESEAL_VERSION__ === 'string' ? __ESEAL_VERSION__ : 
 
 interface Pending {
   readonly id: string;
+  readonly onProgress: CallOptions['onProgress'];
   acked: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: SealError) => void;
@@ -120,6 +177,13 @@ function toBase64(value: string | Uint8Array | ArrayBuffer, name: string): strin
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** Copies an item field by field (nothing else reaches the extension). */
@@ -145,6 +209,21 @@ export function createESealClient(win: PageWindow): ESealClient {
     if (event.source !== (win as unknown)) return;
     const reply = parsePageReply(event.data);
     if (!reply) return;
+    if (reply.action === 'eseal:event' && reply.event === 'progress') {
+      // Progress of one of our own running calls (the content script tags it with the call's id).
+      for (const [kind, p] of pending) {
+        if (p.id !== reply.id) continue;
+        const data = { ...(reply.data !== null && typeof reply.data === 'object' ? (reply.data as Record<string, unknown>) : {}), action: kind } as Progress;
+        for (const listener of [...(p.onProgress ? [p.onProgress as EventListener] : []), ...(listeners.get('progress') ?? [])]) {
+          try {
+            listener(data);
+          } catch {
+            // a portal listener's bug must not break the call
+          }
+        }
+      }
+      return;
+    }
     if (reply.action === 'eseal:event') {
       if (reply.id !== subscription) return;
       for (const listener of listeners.get(reply.event) ?? []) {
@@ -181,7 +260,7 @@ export function createESealClient(win: PageWindow): ESealClient {
         return;
       }
       const replyMs = typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : REPLY_TIMEOUT_MS[kind];
-      const p: Pending = { id, acked: false, resolve: resolve as (v: unknown) => void, reject, timers: [] };
+      const p: Pending = { id, onProgress: typeof options.onProgress === 'function' ? options.onProgress : undefined, acked: false, resolve: resolve as (v: unknown) => void, reject, timers: [] };
       pending.set(kind, p);
       p.timers.push(
         setTimeout(() => {
@@ -230,6 +309,31 @@ export function createESealClient(win: PageWindow): ESealClient {
         if (!Array.isArray(items)) throw new SealError('ERR_INPUT_INVALID', { name: 'items', reason: 'an array' });
         return call('sealBatch', { sealId: options.sealId, ...(options.tokenSerial !== undefined && { tokenSerial: options.tokenSerial }), items: (items as readonly SealItem[]).map((it, i) => itemParams(it, `items[${i}]`)) }, options);
       }),
+    sealPdf: (request, options) =>
+      guarded(async () => {
+        if (request === null || typeof request !== 'object') throw new SealError('ERR_INPUT_INVALID', { name: 'request', reason: 'an object' });
+        const pl = (request.placement ?? {}) as Partial<{ page: number; x: number; y: number; keyword: string; occurrence: number }>;
+        const placement = {
+          ...(pl.page !== undefined && { page: pl.page }),
+          ...(pl.x !== undefined && { x: pl.x }),
+          ...(pl.y !== undefined && { y: pl.y }),
+          ...(pl.keyword !== undefined && { keyword: pl.keyword }),
+          ...(pl.occurrence !== undefined && { occurrence: pl.occurrence }),
+        };
+        const r = await call<Record<string, unknown>>('sealPdf', {
+          sealId: options.sealId,
+          ...(options.tokenSerial !== undefined && { tokenSerial: options.tokenSerial }),
+          document: toBase64(request.document, 'document'),
+          ...(request.fileName !== undefined && { fileName: request.fileName }),
+          display: { title: request.title, ...(request.docName !== undefined && { docName: request.docName }) },
+          placement,
+          ...(options.reason !== undefined && { reason: options.reason }),
+          ...(options.location !== undefined && { location: options.location }),
+          ...(options.cms !== undefined && { cms: options.cms }),
+        }, options);
+        if (typeof r['document'] !== 'string') throw new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'no document in the result' });
+        return { ...r, document: fromBase64(r['document']) } as unknown as SealPdfResult;
+      }),
     verify: (request, options) =>
       guarded(() =>
         call('verify', {
@@ -243,7 +347,8 @@ export function createESealClient(win: PageWindow): ESealClient {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
       set.add(listener);
-      if (subscription === undefined) {
+      // `progress` needs no subscription: it comes with this page's own calls.
+      if (subscription === undefined && event !== 'progress') {
         // One subscription per page; its request id tags every event the content script forwards.
         const id = randomId('subscribe');
         subscription = id;

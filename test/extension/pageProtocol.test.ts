@@ -75,7 +75,7 @@ describe('page SDK + content-script relay', () => {
     startRelay(page.win, runtime);
     const eseal = createESealClient(page.win);
     await expect(eseal.status()).resolves.toMatchObject({ agent: { connected: true } });
-    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'status', params: {} }]);
+    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'status', params: {}, ticket: expect.stringMatching(/^status\./) as string }]);
     const replies = page.posted.filter((p) => String((p.message as { action: string }).action).match(/-(ack|result)$/));
     expect(replies.map((p) => (p.message as { action: string }).action)).toEqual(['eseal:status-ack', 'eseal:status-result']);
     expect(new Set(page.posted.map((p) => p.targetOrigin))).toEqual(new Set(['https://zfzf.czj.example.gov.cn']));
@@ -133,7 +133,7 @@ describe('page SDK + content-script relay', () => {
     startRelay(page.win, runtime);
     const item = { propertyInfo: '/v/1', display: { title: '凭证', pin: '123456' }, data: new Uint8Array([1, 2, 3]), pin: '123456' };
     await createESealClient(page.win).sealData(item, { sealId: 's1', pin: '123456' } as unknown as { sealId: string });
-    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'sealData', params: { sealId: 's1', item: { propertyInfo: '/v/1', display: { title: '凭证' }, data: 'AQID' } } }]);
+    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'sealData', params: { sealId: 's1', item: { propertyInfo: '/v/1', display: { title: '凭证' }, data: 'AQID' } }, ticket: expect.stringMatching(/^sealData\./) as string }]);
     expect(JSON.stringify(page.posted)).not.toContain('123456');
   });
 
@@ -204,7 +204,7 @@ describe('page SDK + content-script relay', () => {
     const off = eseal.on('token.changed', (d) => seen.push(d));
     eseal.on('token.changed', () => { throw new Error('a portal bug'); });
     await new Promise((r) => setTimeout(r, 5));
-    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'subscribe', params: {} }]);
+    expect(runtime.sent).toEqual([{ type: 'eseal:page', action: 'subscribe', params: {}, ticket: expect.stringMatching(/^subscribe\./) as string }]);
     expect(runtime.ports.map((p) => p.name)).toEqual(['eseal-events']);
     runtime.ports[0]?.deliver({ event: 'token.changed', data: { present: false } });
     await new Promise((r) => setTimeout(r, 5));
