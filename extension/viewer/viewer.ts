@@ -15,7 +15,7 @@
  * the agent's inline limit (4 MiB) stay with the browser's report. If the agent fails, the browser's
  * report stays: verification never depends on the agent being there.
  *
- * State for tests and scripts: `body[data-state]` ∈ empty | loading | verifying | ready | error;
+ * State for tests and scripts: `body[data-state]` ∈ starting | empty | loading | verifying | ready | error;
  * `body[data-verified-by]` ∈ browser | agent; `body[data-kind]` ∈ pdf | ofd | other.
  */
 import { SealError, formatErrorMessage, toSealError } from '../../shared/errors/index.js';

@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
@@ -56,10 +57,15 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     tampered[at] = 0x4a; // 'H' → 'J' inside the signed range
     pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
 
+    // The page side of eseal.openViewer, bundled for a plain portal page (window.esealViewer.openViewer).
+    const pageScript = (await build({ entryPoints: [join(repoRoot, 'extension/page/openViewer.ts')], bundle: true, write: false, format: 'iife', globalName: 'esealViewer', platform: 'browser', logLevel: 'silent' })).outputFiles[0]?.text ?? '';
+
     port = await freePort();
     portal = `http://localhost:${port}`;
     server = createServer((req, res) => {
       const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+      if (path === '/openViewer.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(pageScript);
+      if (path === '/portal.html') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><title>portal</title><script src="/openViewer.js"></script><p>门户</p>');
       const ofd = /^\/ofd\/([\w.-]+\.ofd)$/.exec(path)?.[1];
       if (ofd && existsSync(join(SAMPLES, ofd))) return res.writeHead(200, { 'content-type': 'application/ofd' }).end(readFileSync(join(SAMPLES, ofd)));
       const pdf = /^\/pdf\/([\w.-]+\.pdf)$/.exec(path)?.[1];
@@ -199,6 +205,34 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       expect(await settled(page)).toBe('error');
       expect(await page.textContent('#status-line')).toContain('ERR_INPUT_INVALID');
       await page.close();
+    });
+
+    it('eseal.openViewer from an allowed portal opens a viewer tab on the document; another origin is refused without a tab', async () => {
+      const b64 = readFileSync(join(SAMPLES, 'gomain-yunnan-v4-two-seals.ofd')).toString('base64');
+      const call = (p: Page) => p.evaluate(async (d) => {
+        const w = window as unknown as { esealViewer: { openViewer(win: Window, i: unknown): Promise<unknown> } };
+        try {
+          return await w.esealViewer.openViewer(window, { document: d, fileName: 'yunnan.ofd' });
+        } catch (e) {
+          return { code: (e as { code?: string }).code };
+        }
+      }, b64);
+      const page = await context.newPage();
+      await page.goto(`${portal}/portal.html`);
+      const [viewer, result] = await Promise.all([context.waitForEvent('page', { timeout: 15_000 }), call(page)]);
+      expect(result).toEqual({ opened: true });
+      expect(viewer.url()).toMatch(/viewer\.html\?doc=[0-9a-f]{32}$/);
+      expect(await settled(viewer)).toBe('ready');
+      expect((await badges(viewer)).map((b) => b.status)).toEqual(['invalid', 'invalid']);
+      await viewer.screenshot({ path: join(ARTIFACTS, 'sdk-open-viewer.png') });
+      await viewer.close();
+      await page.close();
+      const pagesBefore = context.pages().length;
+      const other = await context.newPage();
+      await other.goto(`http://127.0.0.1:${port}/portal.html`);
+      expect(await call(other)).toEqual({ code: 'ERR_POLICY_DENIED' });
+      expect(context.pages().length).toBe(pagesBefore + 1);
+      await other.close();
     });
 
     it('a source the policy does not allow is refused with a coded error; nothing is fetched from it', async () => {
