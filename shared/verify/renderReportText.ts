@@ -89,7 +89,10 @@ function renderSignature(s: SignatureReport, index: number, total: number, zh: b
   }
   const modifiedBad = s.coverage.modifiedAfterSigning;
   const hashFailed = s.subIndications.includes('HASH_FAILURE');
-  lines.push(zh
+  // PDF: the signed bytes may be intact while a later revision made a change the signature does not allow.
+  const pdfLater = s.pdf !== undefined && modifiedBad && !hashFailed;
+  if (pdfLater) lines.push(zh ? '    签章后文档是否被修改：是，签章后的修订版做了不允许的修改（签名所覆盖的字节未变）' : '    Changed after signing: YES, a later revision made changes this signature does not allow (the signed bytes are intact)');
+  else lines.push(zh
     ? `    签章后文档是否被修改：${modifiedBad || hashFailed ? '是，受保护的内容已改变' : s.indication === 'TOTAL_FAILED' && s.subIndications.includes('FORMAT_FAILURE') ? '无法判断' : '否'}`
     : `    Changed after signing: ${modifiedBad || hashFailed ? 'YES, protected content changed' : s.indication === 'TOTAL_FAILED' && s.subIndications.includes('FORMAT_FAILURE') ? 'cannot tell' : 'no'}`);
   if (s.pdf !== undefined) renderPdf(s.pdf, zh, lines);
