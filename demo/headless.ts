@@ -176,8 +176,7 @@ async function answerConsent(
 ): Promise<{ screenshots: string[]; states: string[] }> {
   const screenshots: string[] = [];
   const states: string[] = [];
-  const opened = context.waitForEvent('page', { predicate: (p) => p.url().includes('/consent.html'), timeout: 30_000 });
-  opened.catch(() => undefined);
+  const opened = context.waitForEvent('page', { predicate: (p) => p.url().includes('/consent.html'), timeout: 30_000 }).catch(() => undefined);
   await trigger();
   let failure: string | undefined;
   const popup = await Promise.race([

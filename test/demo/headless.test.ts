@@ -5,7 +5,7 @@
 // in-process, against the same PKI), the verification report saying the seal is valid,
 // screenshots of each step and the summary.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,13 @@ describe.skipIf(!existsSync(CHROMIUM))('headless demo (Chromium + extension + re
   }, 300_000);
 
   afterAll(() => {
-    if (out) rmSync(out, { recursive: true, force: true });
+    // The screenshots, reports and summary are kept as test artifacts (test-artifacts/demo).
+    if (out) {
+      const keep = join(repoRoot, 'test-artifacts', 'demo');
+      rmSync(keep, { recursive: true, force: true });
+      cpSync(out, keep, { recursive: true });
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('every step passes', () => {
