@@ -10,6 +10,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerSealCommands } from './commands/seal.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerPairCommand } from './commands/pair.js';
+import { registerPdfCommands } from './commands/pdf.js';
 import { registerTokenCommands } from './commands/token.js';
 import { registerStatusCommand } from './commands/status.js';
 import { ESEAL_VERSION } from './version.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerSealCommands(program);
   registerVerifyCommand(program);
+  registerPdfCommands(program);
   registerPairCommand(program);
   registerTokenCommands(program);
   registerStatusCommand(program);

@@ -24,6 +24,7 @@ import { buildPdf, classicPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform,
 import { pdfsigSummary } from '../../shared/pdf/support/sign.js';
 import { removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
 import { opensslVerifyTbsSign } from '../integration/sealFixtures.js';
+import { PRODUCERS } from './producers.js';
 import { SOFTHSM_MODULE, SOFTHSM_PIN, signatureContents, softhsmWithPdfSeals } from './support.js';
 
 let stateDir = '';
@@ -223,6 +224,39 @@ describe('SoftHSM2 ECDSA P-256 and RSA-2048 → standard CMS that pdfsig reports
         expect(summary, summary.lines.join('\n')).toMatchObject({ total: n, valid: n });
       }
       expect(signatureContents(pdf).map((s) => s.subFilter)).toEqual(['adbe.pkcs7.detached', 'adbe.pkcs7.detached', 'adbe.pkcs7.detached']);
+    });
+  }
+});
+
+describe('inputs from other producers: stamping keeps every earlier signature valid (pdfsig)', () => {
+  for (const producer of PRODUCERS) {
+    it.skipIf(!producer.available)(`${producer.name}: ECDSA stamp then RSA stamp`, async () => {
+      const input = await producer.make();
+      if (producer.signatures > 0) expect(pdfsigSummary(pdfsig(input))).toMatchObject({ total: producer.signatures, valid: producer.signatures });
+      const one = joined(input, await stampHsm({ sealId: 'pdf-ec', pdf: input, placement: { page: 1, x: 60, y: 60 } }));
+      const two = joined(one, await stampHsm({ sealId: 'pdf-rsa', pdf: one, placement: { page: 1, x: 120, y: 60 } }));
+      expect(Buffer.from(two.subarray(0, input.length)).equals(Buffer.from(input))).toBe(true);
+      // @signpdf's own revision draws a qpdf warning ("extraneous whitespace seen before xref"):
+      // ours must add none, and a clean input must stay clean (exit 0).
+      const warnings = (out: string) => out.split('\n').filter((l) => l.startsWith('WARNING')).map((l) => l.replace(/^WARNING: [^:]+: /, ''));
+      const before = qpdfCheck(input);
+      const check = qpdfCheck(two);
+      expect(warnings(check.out), check.out).toEqual(warnings(before.out));
+      expect(check.code, check.out).toBe(before.code);
+      if (producer.name !== 'signed by @signpdf/signpdf') expect(check.code, check.out).toBe(0);
+      const summary = pdfsigSummary(pdfsig(two));
+      expect(summary, summary.lines.join('\n')).toMatchObject({ total: producer.signatures + 2, valid: producer.signatures + 2 });
+      const list = readPdfSignatures(two);
+      expect(list.signatures.every((x) => x.byteRangeCheck.ok)).toBe(true);
+      if (producer.name.startsWith('PDF/A')) {
+        // What PDF/A needs from a signature revision: no encryption, the appearance present,
+        // the catalog's /Metadata and /OutputIntents kept.
+        const text = Buffer.from(two.subarray(input.length)).toString('latin1');
+        expect(text).toMatch(/\/AP <<\/N \d+ 0 R>>/);
+        expect(text).not.toMatch(/\/Encrypt/);
+        expect(text).toMatch(/\/Metadata 6 0 R/);
+        expect(text).toMatch(/\/OutputIntents/);
+      }
     });
   }
 });
