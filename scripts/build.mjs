@@ -23,18 +23,10 @@ const common = {
 /** Node-side bundles keep native and heavy runtime packages external (installed by npm ci). */
 const nodeExternal = ['pkcs11js', 'koffi', 'ws', 'playwright-core', 'sm-crypto'];
 
-/**
- * The viewer page and pdf.js's own resources (extension/viewer/pdfView.ts): the worker, CMaps (CJK
- * text in PDFs without embedded fonts), standard fonts, WASM image decoders and ICC profiles — all
- * packaged, nothing loaded from the network.
- */
+/** The viewer page (pdf.js resources come from copyPdfjsResources, shared with the consent window). */
 async function copyViewerResources(out) {
   await cp(join(root, 'extension/viewer/viewer.html'), join(out, 'viewer.html'));
   await cp(join(root, 'extension/viewer/viewer.css'), join(out, 'viewer.css'));
-  const pdfjs = join(root, 'node_modules/pdfjs-dist');
-  await mkdir(join(out, 'pdfjs'), { recursive: true });
-  await cp(join(pdfjs, 'build/pdf.worker.min.mjs'), join(out, 'pdfjs/pdf.worker.mjs'));
-  for (const dir of ['cmaps', 'standard_fonts', 'wasm', 'iccs']) await cp(join(pdfjs, dir), join(out, 'pdfjs', dir), { recursive: true });
 }
 
 async function buildExtension() {
@@ -42,8 +34,7 @@ async function buildExtension() {
     background: join(root, 'extension/background/background.ts'),
     content: join(root, 'extension/content/content.ts'),
     options: join(root, 'extension/options/options.ts'),
-    // The PDF/OFD viewer page and the content script that hands top-level PDF navigations to it.
-    viewer: join(root, 'extension/viewer/viewer.ts'),
+    // The viewer's content script: PDF navigations to the viewer, eseal.openViewer relay.
     pdfIntercept: join(root, 'extension/content/pdfIntercept.ts'),
     // The page SDK (window.eseal), a standalone script a portal includes; also copied to dist/sdk.
     'eseal-sdk': join(root, 'extension/page/eseal-sdk.ts'),
@@ -52,6 +43,8 @@ async function buildExtension() {
   // browsers and loaded with <script type="module">; the worker and data files go to pdfjs/.
   const pageEntryPoints = {
     consent: join(root, 'extension/consent/consent.ts'),
+    // The PDF/OFD viewer page.
+    viewer: join(root, 'extension/viewer/viewer.ts'),
   };
   const manifest = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8'));
   manifest.version = pkg.version;

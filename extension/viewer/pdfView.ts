@@ -3,22 +3,20 @@
  * @module
  * PDF pages with pdf.js and a badge over every signature widget.
  *
- * pdf.js setup for MV3 (documents.md §3.2): the worker, the CMaps (Chinese PDFs often use
- * non-embedded CJK fonts that need them), the standard fonts and the WASM decoders are extension
- * resources under `pdfjs/` copied by scripts/build.mjs; `isEvalSupported: false` (no `eval`, the
- * CSP is `script-src 'self' 'wasm-unsafe-eval'`), no scripting sandbox, no XFA. pdf.js gets a *copy*
- * of the bytes (it detaches its input, §3.1): verification always runs on our own bytes.
- *
- * This loader lives in the viewer because extension/pdfjs/loadPdfjs.ts (shared with the consent
- * window) did not exist yet when the viewer was written; the settings are the same.
+ * pdf.js setup for MV3 (documents.md §3.2) is the one shared with the consent window
+ * (extension/pdfjs/loadPdfjs.ts): worker, CMaps (Chinese PDFs often use non-embedded CJK fonts that
+ * need them), standard fonts and WASM decoders from the extension's `pdfjs/`, `isEvalSupported:
+ * false` (the CSP is `script-src 'self' 'wasm-unsafe-eval'`), no XFA. pdf.js gets a *copy* of the
+ * bytes (it detaches its input, §3.1): verification always runs on our own bytes.
  *
  * Badges: the widget `rect` from `page.getAnnotations()` (fieldType `Sig`), mapped with
  * `viewport.convertToViewportRectangle`, joined to the report by field name (the report's
  * signature `id` for PDF). Pages are laid out at once (so every badge exists) and drawn on a canvas
  * when they scroll into view.
  */
-import { AnnotationMode, getDocument, GlobalWorkerOptions, type PDFDocumentProxy, type PDFPageProxy } from 'pdfjs-dist';
+import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist';
 import { SealError } from '../../shared/errors/index.js';
+import { loadPdfjs, pdfjsDocumentParams } from '../pdfjs/loadPdfjs.js';
 
 /** Pages laid out (and searched for signature widgets); beyond this only the panel lists signatures. */
 export const MAX_LAID_OUT_PAGES = 2000;
@@ -44,14 +42,6 @@ export interface PdfLayout {
   destroy(): void;
 }
 
-let configured = false;
-
-function configure(resourceUrl: (path: string) => string): void {
-  if (configured) return;
-  GlobalWorkerOptions.workerSrc = resourceUrl('pdfjs/pdf.worker.mjs');
-  configured = true;
-}
-
 function renderError(error: unknown): SealError {
   if (error instanceof SealError) return error;
   const name = (error as { name?: unknown } | null)?.name;
@@ -60,7 +50,7 @@ function renderError(error: unknown): SealError {
   return new SealError('ERR_VIEWER_RENDER_FAILED', { reason: message.slice(0, 160) });
 }
 
-async function drawPage(page: PDFPageProxy, box: HTMLElement, scale: number): Promise<void> {
+async function drawPage(page: PDFPageProxy, box: HTMLElement, scale: number, annotationMode: number): Promise<void> {
   const viewport = page.getViewport({ scale });
   const ratio = Math.min(globalThis.devicePixelRatio || 1, 2);
   const canvas = document.createElement('canvas');
@@ -75,7 +65,7 @@ async function drawPage(page: PDFPageProxy, box: HTMLElement, scale: number): Pr
     viewport,
     transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
     // Signature widgets' appearance streams (the seal picture) are drawn (§3.1).
-    annotationMode: AnnotationMode.ENABLE,
+    annotationMode,
   }).promise;
   box.dataset['rendered'] = 'true';
 }
@@ -85,20 +75,10 @@ async function drawPage(page: PDFPageProxy, box: HTMLElement, scale: number): Pr
  * lazily. Throws a SealError (ERR_PDF_ENCRYPTED, ERR_VIEWER_RENDER_FAILED) if pdf.js cannot open it.
  */
 export async function layoutPdf(bytes: Uint8Array, container: HTMLElement, resourceUrl: (path: string) => string, scale = DEFAULT_SCALE): Promise<PdfLayout> {
-  configure(resourceUrl);
+  const pdfjs = loadPdfjs(resourceUrl);
   let doc: PDFDocumentProxy;
   try {
-    doc = await getDocument({
-      data: bytes.slice(),
-      isEvalSupported: false,
-      enableXfa: false,
-      cMapUrl: resourceUrl('pdfjs/cmaps/'),
-      cMapPacked: true,
-      standardFontDataUrl: resourceUrl('pdfjs/standard_fonts/'),
-      wasmUrl: resourceUrl('pdfjs/wasm/'),
-      iccUrl: resourceUrl('pdfjs/iccs/'),
-      stopAtErrors: false,
-    }).promise;
+    doc = await pdfjs.getDocument({ ...pdfjsDocumentParams(resourceUrl, bytes.slice()), stopAtErrors: false }).promise;
   } catch (error) {
     throw renderError(error);
   }
@@ -135,7 +115,7 @@ export async function layoutPdf(bytes: Uint8Array, container: HTMLElement, resou
     const page = proxies.get(box);
     if (!page || box.dataset['rendered'] !== undefined) return;
     box.dataset['rendered'] = 'pending';
-    drawPage(page, box, scale)
+    drawPage(page, box, scale, pdfjs.AnnotationMode.ENABLE)
       .catch((error: unknown) => {
         box.dataset['rendered'] = 'failed';
         box.title = renderError(error).message;
