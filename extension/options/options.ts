@@ -19,7 +19,7 @@ const set = (id: string, text: string, cls?: string) => {
   if (cls !== undefined) e.className = cls;
 };
 
-for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'tokensLabel', 'policySourceLabel', 'policyOriginLabel', 'policyErrorLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'lastErrorsLabel']) {
+for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'tokensLabel', 'policySourceLabel', 'policyOriginLabel', 'policyErrorLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'reportPreviewLabel', 'lastErrorsLabel']) {
   set(id, t(id === 'title' ? 'optionsTitle' : id === 'extensionVersionLabel' ? 'extensionVersion' : id === 'agentStatusLabel' ? 'agentStatus' : id));
 }
 set('extensionVersion', api.runtime.getManifest().version);
@@ -76,13 +76,14 @@ el('copyReportButton')?.addEventListener('click', () => {
   void ask('report').then(async (r) => {
     show(r);
     if (!r.ok || r.report === undefined) return show(r, 'copyResult');
+    // What was copied stays visible, so the user can see it holds no secret before sending it.
+    set('reportPreview', r.report);
+    el('reportDetails')?.removeAttribute('hidden');
     try {
       await navigator.clipboard.writeText(r.report);
       set('copyResult', t('reportCopied'), 'ok');
     } catch {
-      const pre = document.createElement('pre');
-      pre.textContent = r.report;
-      el('copyResult')?.replaceChildren(pre);
+      set('copyResult', t('reportNotCopied'), 'error');
     }
   });
 });

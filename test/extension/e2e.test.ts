@@ -96,6 +96,18 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
     expect(stored.length).toBeGreaterThan(40);
     expect(report).toContain('"paired": true');
     expect(report).not.toContain(stored);
+    // After "check again": the agent's version and the development token are shown.
+    await page.click('#refreshButton');
+    await expect.poll(() => page.getAttribute('#tokens', 'class'), { timeout: 15_000 }).toBe('ok');
+    expect(await page.textContent('#agentStatus')).toMatch(/\d+\.\d+\.\d+/);
+    // The button copies the report and also shows what was copied on the page.
+    await page.click('#copyReportButton');
+    await expect.poll(() => page.textContent('#copyResult'), { timeout: 10_000 }).not.toBe('');
+    const shown = await page.textContent('#reportPreview');
+    const copied = JSON.parse(shown ?? '{}') as { pairing?: { paired?: boolean }; agent?: { tokens?: unknown[] }; policy?: { source?: string } };
+    expect(copied).toMatchObject({ pairing: { paired: true }, policy: { source: 'development-local' } });
+    expect(copied.agent?.tokens?.length).toBeGreaterThan(0);
+    expect(shown).not.toContain(stored);
     await page.close();
   });
 
