@@ -3,7 +3,7 @@
  * @module
  * The one entry point for verification: bytes in, {@link VerificationReport} out.
  *
- * Detection order: PDF header → ZIP local header at offset 0 (OFD) → DER structure (bare seal, bare
+ * Detection order: PDF header (shared/verify/verifyPdf.ts) → ZIP local header at offset 0 (OFD) → DER structure (bare seal, bare
  * SES_Signature, CMS SignedData, bare SM2 signature) → a ZIP end-of-central-directory record anywhere
  * (OFD with vendor bytes around it). Anything unreadable becomes a report with `error` set and
  * indication TOTAL_FAILED; `verifyDocument` itself throws only for programmer errors (bad arguments).
@@ -42,8 +42,9 @@ export interface VerifyDocumentOptions {
   /** Seal ids filed with the authority; when given, an unfiled seal is INDETERMINATE SEAL_NOT_FILED. */
   readonly filedSealIds?: ReadonlySet<string>;
   /**
-   * PDF only: an incremental hash factory (the agent passes `node:crypto`, ~20× the pure SHA-256);
-   * returning undefined keeps the built-in implementation for that algorithm.
+   * An incremental hash factory (the agent passes `node:crypto`, ~20× the pure SHA-256), used for the
+   * PDF byte ranges and the whole-input SM3; returning undefined keeps the built-in implementation.
+   * A hash with `clone()` or `copy()` lets several PDF signatures share one pass over the file.
    */
   readonly createHash?: (alg: PdfHashName) => IncrementalHash | undefined;
 }
@@ -73,6 +74,15 @@ function hasZipEocd(b: Uint8Array): boolean {
     if (b[i] === 0x50 && b[i + 1] === 0x4b && b[i + 2] === 0x05 && b[i + 3] === 0x06) return true;
   }
   return false;
+}
+
+/** SM3 of the whole input, through the caller's hasher when one is given (a 100 MB PDF is one pass). */
+function documentDigest(bytes: Uint8Array, createHash: VerifyDocumentOptions['createHash']): Uint8Array {
+  const h = createHash?.('SM3');
+  if (h === undefined) return sm3(bytes);
+  const step = 1 << 20;
+  for (let p = 0; p < bytes.length; p += step) h.update(bytes.subarray(p, Math.min(bytes.length, p + step)));
+  return Uint8Array.from(h.digest());
 }
 
 type DocType = VerificationReport['documentType'];
@@ -127,7 +137,7 @@ export async function verifyDocument(bytes: Uint8Array, options: VerifyDocumentO
   if (bytes.length > MAX_DOCUMENT_BYTES) {
     return errorReport(base, 'unknown', new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_DOCUMENT_BYTES }));
   }
-  base.documentSm3 = hex(sm3(bytes));
+  base.documentSm3 = hex(documentDigest(bytes, options.createHash));
   const trustAnchors = options.trustAnchors ?? [];
   const ctx = {
     trustAnchors,

@@ -105,13 +105,17 @@ export async function byteRangeDigest(bytes: Uint8Array, br: readonly number[], 
   return digest(alg, joined);
 }
 
-/** A hash whose state can be forked (node:crypto `Hash.copy()`, noble's `clone()`). */
-interface ForkableHash extends IncrementalHash {
-  clone(): IncrementalHash;
-}
+/** A hash whose state can be forked: `clone()` (noble, our wrappers) or `copy()` (a bare node:crypto Hash). */
+type ForkableHash = IncrementalHash & ({ clone(): IncrementalHash } | { copy(): IncrementalHash });
 
 function isForkable(h: IncrementalHash | undefined): h is ForkableHash {
-  return h !== undefined && typeof (h as Partial<ForkableHash>).clone === 'function';
+  if (h === undefined) return false;
+  const f = h as { clone?: unknown; copy?: unknown };
+  return typeof f.clone === 'function' || typeof f.copy === 'function';
+}
+
+function fork(h: ForkableHash): IncrementalHash {
+  return 'clone' in h ? h.clone() : h.copy();
 }
 
 const CHUNK = 1024 * 1024;
@@ -150,9 +154,9 @@ class RangeDigests {
         const [, b, c, d] = info.byteRange as [number, number, number, number];
         feed(running, this.bytes, pos, b);
         pos = b;
-        const fork = running.clone();
-        feed(fork, this.bytes, c, c + d);
-        this.done.set(info, { alg, value: Uint8Array.from(fork.digest()) });
+        const branch = fork(running);
+        feed(branch, this.bytes, c, c + d);
+        this.done.set(info, { alg, value: Uint8Array.from(branch.digest()) });
       }
     }
   }
