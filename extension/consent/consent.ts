@@ -104,7 +104,8 @@ function render(v: ConsentView): void {
   $('portal-name').textContent = v.portalName ? `（${v.portalName}）` : '';
   const batch = v.items > 1 || v.method === 'seal.signBatch';
   $('doc-title').textContent = batch ? t('consent_batchTitle', String(v.items)) : v.document.title + (v.document.docName ? ` — ${v.document.docName}` : '');
-  $('page-count').textContent = batch ? t('consent_items', String(v.items)) : v.document.pages !== undefined ? String(v.document.pages) : '—';
+  $('page-count-label').textContent = batch ? t('consent_itemCount') : t('consent_pages');
+  $('page-count').textContent = batch ? String(v.items) : v.document.pages !== undefined ? String(v.document.pages) : '—';
   const dev = $('dev-warning');
   dev.hidden = v.token?.developmentOnly !== true;
   dev.textContent = t('consent_devToken');
@@ -126,7 +127,7 @@ function render(v: ConsentView): void {
   const s = v.signer ?? {};
   addRow(signer, t('consent_subject'), [rdn(s.subject, 'CN'), rdn(s.subject, 'O')].filter(Boolean).join(' / ') || (s.subject ?? '—'));
   addRow(signer, t('consent_issuer'), s.issuer ? [rdn(s.issuer, 'CN'), rdn(s.issuer, 'O')].filter(Boolean).join(' / ') || s.issuer : '—');
-  addRow(signer, t('consent_validity'), `${day(s.notBefore)} — ${day(s.notAfter)}`);
+  addRow(signer, t('consent_validity'), s.notBefore ? `${day(s.notBefore)} — ${day(s.notAfter)}` : t('consent_validUntil', day(s.notAfter)));
   addRow(signer, t('consent_serial'), s.serial ?? '—');
   if (v.token?.label) addRow(signer, t('consent_token'), `${v.token.label}${v.token.serial ? ` (${v.token.serial})` : ''}`);
 
@@ -178,7 +179,7 @@ async function renderPreview(v: ConsentView): Promise<void> {
     const page = await doc.getPage(preview.page);
     const base = page.getViewport({ scale: 1 });
     const dpr = window.devicePixelRatio || 1;
-    const fit = Math.min(460 / base.width, 560 / base.height, 2);
+    const fit = Math.min(460 / base.width, 340 / base.height, 2);
     const viewport = page.getViewport({ scale: fit * dpr });
     const canvas = $<HTMLCanvasElement>('preview');
     canvas.width = Math.ceil(viewport.width);

@@ -11,6 +11,8 @@
 // - a non-allowed origin is refused with no window; the page cannot read the PIN (no page-visible
 //   message carries it, the window cannot be opened or framed by the page) and cannot forge its
 //   origin (extra fields are refused; the window and the audit show the real origin);
+// - sealPdf: the window renders the page with pdf.js and draws the seal at the rect; the sealed PDF
+//   passes qpdf and verifies (shared/verify, test PKI);
 // - agent stopped: ERR_AGENT_UNAVAILABLE, status says which part is missing.
 // Screenshots of the window go to test-artifacts/.
 import { existsSync } from 'node:fs';
@@ -20,7 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAuditLines } from '../../agent/audit/AuditLog.js';
 import { sm3 } from '../../shared/crypto/index.js';
 import { verifySesSignature } from '../../shared/seal/index.js';
+import { verifyDocument } from '../../shared/verify/verifyDocument.js';
 import { loadTestPki } from '../support/testPki.js';
+import { classicPdf, qpdfCheck } from '../shared/pdf/support/makePdf.js';
 import { DEV_PIN } from '../agent/integration/harness.js';
 import { ARTIFACTS, CHROMIUM, message, startConsentRig, text, type ConsentRig } from './consentSupport.js';
 
@@ -150,7 +154,8 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     let outcome = startSealData(page, voucher(3).item);
     let win = await windowOpened;
     await win.waitForFunction(() => document.body.dataset['state'] === 'review');
-    await win.press('#pin', 'Escape');
+    // The window closes itself on Esc, so the key press may not see its own completion.
+    await win.press('#pin', 'Escape', { noWaitAfter: true }).catch(() => undefined);
     expect(await outcome).toMatchObject({ ok: false, code: 'ERR_USER_CANCELLED' });
 
     windowOpened = rig.nextConsentWindow();
@@ -178,7 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
         off();
       }
     }, { items, sealId: SEAL });
-    const win = await windowOpened;
+    const win = await Promise.race([windowOpened, outcome.then((r) => Promise.reject(new Error(`sealBatch ended without a window: ${JSON.stringify(r)}`)))]);
     await win.waitForFunction(() => document.body.dataset['state'] === 'review');
     expect(await win.locator('#batch-list li').count()).toBe(20);
     expect(await win.locator('#batch-list li[data-status="pending"]').count()).toBe(20);
@@ -269,6 +274,59 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     expect(new Set(signs.map((a) => a.origin))).toEqual(new Set([rig.portal]));
     await page.close();
   }, 60_000);
+
+  it('sealPdf: the window previews the page with the seal; the sealed PDF verifies', async () => {
+    const page = await rig.portalPage();
+    const input = classicPdf();
+    const windowOpened = rig.nextConsentWindow();
+    const outcome = page.evaluate(async ({ pdf, sealId }) => {
+      const w = window as unknown as { eseal: { sealPdf(r: unknown, o: unknown): Promise<{ document: Uint8Array } & Record<string, unknown>> } };
+      try {
+        const r = await w.eseal.sealPdf({ document: new Uint8Array(pdf), fileName: 'notice.pdf', title: '关于开展财政资金检查的通知', placement: { page: 1, x: 150, y: 60 } }, { sealId, reason: '同意' });
+        let binary = '';
+        for (const b of r.document) binary += String.fromCharCode(b);
+        return { ok: true, document: btoa(binary), isBytes: r.document instanceof Uint8Array, page: r['page'], fieldName: r['fieldName'] };
+      } catch (e) {
+        return { ok: false, code: (e as { code: string }).code };
+      }
+    }, { pdf: [...input], sealId: SEAL });
+    const win = await Promise.race([windowOpened, outcome.then((r) => Promise.reject(new Error(`sealPdf ended without a window: ${JSON.stringify(r)}`)))]);
+    await win.waitForFunction(() => document.body.dataset['state'] === 'review');
+    expect(await text(win, '#origin')).toBe(rig.portal);
+    expect(await text(win, '#doc-title')).toContain('关于开展财政资金检查的通知');
+    expect(await text(win, '#page-count')).toBe('1');
+    // pdf.js rendered page 1 into the canvas, with the seal drawn where it will go.
+    await win.waitForFunction(() => document.getElementById('preview')?.dataset['rendered'] === '1', undefined, { timeout: 20_000 });
+    const painted = await win.evaluate(() => {
+      const c = document.getElementById('preview') as HTMLCanvasElement;
+      const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let red = 0;
+      let dark = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const [r, g, b] = [d[i] ?? 0, d[i + 1] ?? 0, d[i + 2] ?? 0];
+        if (r > 150 && g < 90 && b < 90) red++;
+        if (r < 80 && g < 80 && b < 80) dark++;
+      }
+      return { w: c.width, h: c.height, red, dark };
+    });
+    expect(painted.w).toBeGreaterThan(100);
+    expect(painted.red).toBeGreaterThan(100); // the seal (and its frame)
+    expect(painted.dark).toBeGreaterThan(50); // the page's text
+    await win.screenshot({ path: join(ARTIFACTS, 'consent-pdf.png') });
+    await win.fill('#pin', DEV_PIN);
+    await win.press('#pin', 'Enter');
+    const r = await outcome;
+    if (!r.ok) throw new Error(`sealPdf failed: ${String(r.code)}`);
+    expect(r).toMatchObject({ isBytes: true, page: 1, fieldName: 'Signature1' });
+    const out = new Uint8Array(Buffer.from(r.document as string, 'base64'));
+    expect(Buffer.from(out.subarray(0, input.length)).equals(Buffer.from(input))).toBe(true); // incremental
+    expect(qpdfCheck(out).code).toBe(0);
+    const pki = await loadTestPki();
+    const report = await verifyDocument(out, { trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter], crls: [pki.interCrl] });
+    expect(report.signatures).toHaveLength(1);
+    expect(report.indication).toBe('TOTAL_PASSED');
+    await page.close();
+  }, 90_000);
 
   it('agent not running: sealing says the agent is missing; status tells which part', async () => {
     await rig.agent.stop();

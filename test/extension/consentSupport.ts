@@ -93,9 +93,13 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
     async (devPolicy) => {
       await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
     },
-    { agentPort: agent.port, portals: [{ origin: portal, actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] }], development: { allowHttpLocalhost: true } },
+    { agentPort: agent.port, portals: [{ origin: portal, actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
   );
   const consentUrl = `chrome-extension://${extensionId}/consent.html`;
+  if (process.env['ESEAL_E2E_DEBUG']) {
+    context.on('console', (m) => console.log(`[console] ${m.text()}`));
+    context.on('page', (p) => console.log(`[page] ${p.url()}`));
+  }
   return {
     agent,
     context,
@@ -126,7 +130,24 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
       return page;
     },
     nextConsentWindow(timeoutMs = 15_000) {
-      return context.waitForEvent('page', { predicate: (p) => p.url().startsWith(consentUrl), timeout: timeoutMs });
+      // A window from windows.create may first report about:blank: wait for its URL, not the event's.
+      return new Promise<Page>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          context.off('page', onPage);
+          reject(new Error(`no consent window within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const onPage = (p: Page): void => {
+          p.waitForURL((u) => u.href.startsWith(consentUrl), { timeout: timeoutMs, waitUntil: 'commit' }).then(
+            () => {
+              clearTimeout(timer);
+              context.off('page', onPage);
+              resolve(p);
+            },
+            () => undefined,
+          );
+        };
+        context.on('page', onPage);
+      });
     },
     async close() {
       await context.close().catch(() => undefined);
