@@ -20,6 +20,8 @@ import { loadPdfjs, pdfjsDocumentParams } from '../pdfjs/loadPdfjs.js';
 
 /** Pages laid out (and searched for signature widgets); beyond this only the panel lists signatures. */
 export const MAX_LAID_OUT_PAGES = 2000;
+/** Pages requested from the pdf.js worker at once while laying out. */
+const LAYOUT_BATCH = 32;
 /** CSS pixels per PDF point at the default zoom. */
 export const DEFAULT_SCALE = 1.25;
 
@@ -86,27 +88,37 @@ export async function layoutPdf(bytes: Uint8Array, container: HTMLElement, resou
   const pages: HTMLElement[] = [];
   const widgets: PdfWidget[] = [];
   const proxies = new Map<HTMLElement, PDFPageProxy>();
-  for (let i = 0; i < count; i++) {
-    const page = await doc.getPage(i + 1).catch((e: unknown) => {
-      throw renderError(e);
-    });
-    const viewport = page.getViewport({ scale });
-    const box = document.createElement('div');
-    box.className = 'page';
-    box.dataset['page'] = String(i);
-    box.style.width = `${viewport.width}px`;
-    box.style.height = `${viewport.height}px`;
-    const overlay = document.createElement('div');
-    overlay.className = 'badge-layer';
-    box.appendChild(overlay);
-    container.appendChild(box);
-    pages.push(box);
-    proxies.set(box, page);
-    const annotations = (await page.getAnnotations({ intent: 'display' }).catch(() => [])) as { fieldType?: unknown; fieldName?: unknown; rect?: unknown }[];
-    for (const a of annotations) {
-      if (a.fieldType !== 'Sig' || typeof a.fieldName !== 'string' || !Array.isArray(a.rect) || a.rect.length !== 4) continue;
-      const [x1, y1, x2, y2] = viewport.convertToViewportRectangle(a.rect as number[]) as [number, number, number, number];
-      widgets.push({ fieldName: a.fieldName, page: i, box: [Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1)] });
+  // Pages are fetched from the worker in batches (one round trip each would make a 1000-page
+  // document take seconds longer); boxes are appended in page order.
+  for (let first = 0; first < count; first += LAYOUT_BATCH) {
+    const indexes = Array.from({ length: Math.min(LAYOUT_BATCH, count - first) }, (_v, k) => first + k);
+    const batch = await Promise.all(
+      indexes.map(async (i) => {
+        const page = await doc.getPage(i + 1).catch((e: unknown) => {
+          throw renderError(e);
+        });
+        const annotations = (await page.getAnnotations({ intent: 'display' }).catch(() => [])) as { fieldType?: unknown; fieldName?: unknown; rect?: unknown }[];
+        return { i, page, annotations };
+      }),
+    );
+    for (const { i, page, annotations } of batch) {
+      const viewport = page.getViewport({ scale });
+      const box = document.createElement('div');
+      box.className = 'page';
+      box.dataset['page'] = String(i);
+      box.style.width = `${viewport.width}px`;
+      box.style.height = `${viewport.height}px`;
+      const overlay = document.createElement('div');
+      overlay.className = 'badge-layer';
+      box.appendChild(overlay);
+      container.appendChild(box);
+      pages.push(box);
+      proxies.set(box, page);
+      for (const a of annotations) {
+        if (a.fieldType !== 'Sig' || typeof a.fieldName !== 'string' || !Array.isArray(a.rect) || a.rect.length !== 4) continue;
+        const [x1, y1, x2, y2] = viewport.convertToViewportRectangle(a.rect as number[]) as [number, number, number, number];
+        widgets.push({ fieldName: a.fieldName, page: i, box: [Math.min(x1, x2), Math.min(y1, y2), Math.abs(x2 - x1), Math.abs(y2 - y1)] });
+      }
     }
   }
   let resolveFirst!: () => void;

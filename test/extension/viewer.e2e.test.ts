@@ -7,6 +7,7 @@
 // clean, tampered, and annotated after signing. First in the browser alone (no trust anchors →
 // unknown for good signatures), then with a REAL agent paired through the options page whose policy
 // names the test PKI as trust anchors (→ valid). Screenshots go to test-artifacts/viewer/.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ import { addAnnotation, signWith } from '../shared/verify/pdfFixtures.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SAMPLES = join(repoRoot, 'test/fixtures/samples/ofd');
 const ARTIFACTS = join(repoRoot, 'test-artifacts/viewer');
+/** A real multi-page PDF on Debian (36 pages), concatenated into a long document. */
+const MANUAL = '/usr/share/doc/libtasn1-doc/libtasn1.pdf';
 
 /** Badge per signature, in document order, as test/fixtures/samples/README.md states (no trust anchor). */
 const OFD_EXPECTED: Readonly<Record<string, readonly string[]>> = {
@@ -55,6 +58,17 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     const tampered = p256.bytes.slice();
     const at = new TextDecoder('latin1').decode(tampered).indexOf('Hello ESeal');
     tampered[at] = 0x4a; // 'H' → 'J' inside the signed range
+    if (existsSync(MANUAL)) {
+      // ~1000 pages (28 copies of the libtasn1 manual, by qpdf), signed on its last page.
+      const dir = mkdtempSync(join(tmpdir(), 'eseal-viewer-long-'));
+      try {
+        execFileSync('qpdf', ['--empty', '--pages', ...Array<string>(28).fill(MANUAL), '--', join(dir, 'long.pdf')]);
+        const long = new Uint8Array(readFileSync(join(dir, 'long.pdf')));
+        pdfs.set('long.pdf', (await signWith(long, 'p256', { fieldName: 'LastPage', page: 28 * 36 - 1, rect: [400, 80, 520, 180] })).bytes);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
 
     // The page side of eseal.openViewer, bundled for a plain portal page (window.esealViewer.openViewer).
@@ -172,6 +186,24 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       expect(await badges(bad)).toEqual([{ id: 'Approval', status: 'invalid', onPage: true }]);
       expect(await bad.getAttribute('.signature-entry', 'data-change')).toBe('modified');
       await bad.close();
+    });
+
+    it.skipIf(!existsSync(MANUAL))('a 1008-page PDF: every page laid out, the badge on the last page, first page drawn', async () => {
+      const started = Date.now();
+      const page = await open(`${portal}/pdf/long.pdf`);
+      const ms = Date.now() - started;
+      expect(await page.$$eval('.page', (els) => els.length)).toBe(1008);
+      expect(await badges(page)).toEqual([{ id: 'LastPage', status: 'unknown', onPage: true }]);
+      expect(await page.$eval('.seal-badge', (b) => (b.closest('.page') as HTMLElement).dataset['page'])).toBe('1007');
+      // Pages are drawn only when scrolled into view.
+      const drawn = await page.$$eval('.page[data-rendered="true"]', (els) => els.length);
+      expect(drawn).toBeGreaterThan(0);
+      expect(drawn).toBeLessThan(20);
+      await page.$eval('.seal-badge', (b) => b.scrollIntoView());
+      await page.waitForFunction(() => document.querySelector('.seal-badge')?.closest<HTMLElement>('.page')?.dataset['rendered'] === 'true', null, { timeout: 30_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'pdf-long-last-page.png') });
+      console.log(`viewer: ${pdfs.get('long.pdf')?.length ?? 0} bytes, 1008 pages → ready in ${ms} ms (open, verify, lay out every page, draw the first)`);
+      await page.close();
     });
 
     it('a local file through the picker; the language switch shows English', async () => {
