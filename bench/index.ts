@@ -17,6 +17,7 @@ const sections: Record<string, Section> = {
   ofd: async () => (await import('./ofd.js')).benchOfd(),
   agent: async () => (await import('./agent.js')).benchAgent(),
   pdf: async () => (await import('./pdf.js')).benchPdf(),
+  extension: async () => (await import('./extension.js')).benchExtension(),
 };
 
 async function main(): Promise<void> {

@@ -26,6 +26,17 @@ export interface StampArgs {
   readonly p12: string;
 }
 
+/** Child mode `stamp-sealpdf` (bench/pdfChildSealPdf.ts). */
+export interface SealPdfArgs {
+  readonly input: string;
+  readonly output: string;
+  readonly softhsmConf: string;
+  readonly pkcs11Module: string;
+  readonly pin: string;
+  readonly sealId: string;
+  readonly stateDir: string;
+}
+
 export interface ChildResult {
   readonly ms: number;
   readonly peakRssBytes: number;

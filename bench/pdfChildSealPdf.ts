@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+/**
+ * @module
+ * PDF-bench child mode `stamp-sealpdf`: the agent's stamping pipeline `sealPdf` (agent/pdf/sealPdf.ts)
+ * on a SoftHSM2 RSA-2048 key through PKCS#11, the seal bound to that key's certificate — what
+ * `pdf.seal` and `eseal pdf seal` run, minus the consent window (authorisation = the token login).
+ * Loading the PKCS#11 module and finding the token is agent start-up and is not timed; the session,
+ * login, seal lookup, plan, revision, hashing, signing on the token and writing are.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { sealPdf } from '../agent/pdf/sealPdf.js';
+import { SealStore } from '../agent/sealstore/SealStore.js';
+import { TokenRegistry } from '../agent/signing/TokenRegistry.js';
+import { Pkcs11TokenProvider } from '../agent/token/pkcs11/Pkcs11TokenProvider.js';
+import { peakRssBytes, round, type ChildResult, type SealPdfArgs } from './pdfCommon.js';
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let w = 0;
+  while (w < data.length) w += writeSync(fd, data, w, data.length - w);
+}
+
+export async function stampSealPdf(a: SealPdfArgs): Promise<ChildResult> {
+  process.env['SOFTHSM2_CONF'] = a.softhsmConf; // read by C_Initialize
+  const registry = new TokenRegistry([new Pkcs11TokenProvider({ libraryPath: a.pkcs11Module })]);
+  try {
+    await registry.resolve(); // module load, C_Initialize, slot scan: agent start-up
+    const phases: Record<string, number> = {};
+    let t = performance.now();
+    const t0 = t;
+    const lap = (name: string): void => {
+      const now = performance.now();
+      phases[name] = round(now - t, 2);
+      t = now;
+    };
+    const pdf = readFileSync(a.input);
+    lap('read');
+    const made = await registry.withSession(undefined, (session) =>
+      sealPdf({ session, seals: new SealStore(a.stateDir), sealId: a.sealId, pdf, placement: { page: 1, x: 150, y: 60 }, reason: 'bench', location: 'Beijing', authorize: () => session.login(a.pin) }),
+    );
+    lap('sealPdf');
+    const fd = openSync(a.output, 'w');
+    try {
+      writeAll(fd, pdf);
+      writeAll(fd, made.revision);
+    } finally {
+      closeSync(fd);
+    }
+    lap('write');
+    return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: `agent/pdf/sealPdf (${made.format}, SoftHSM2 RSA-2048 via PKCS#11, seal ${a.sealId})` };
+  } finally {
+    await registry.close();
+  }
+}
