@@ -18,6 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
 import { loadTestPki } from '../support/testPki.js';
 import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
+import { drawSealPng } from '../../agent/dev/sealPicture.js';
+import { sealPictureAppearance } from '../../shared/pdf/index.js';
 import { classicPdf } from '../shared/pdf/support/makePdf.js';
 import { addAnnotation, signWith } from '../shared/verify/pdfFixtures.js';
 
@@ -54,7 +56,9 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
   beforeAll(async () => {
     // Signed here with the test PKI: ECDSA P-256 CMS, SM2 SES_Signature; tampered and annotated copies.
     const p256 = await signWith(classicPdf(), 'p256', { fieldName: 'Approval' });
-    const ses = await signWith(classicPdf(), 'ses', { fieldName: 'Seal 1' });
+    // The SES seal with its picture drawn in the widget (the shared appearance writer), so the badge
+    // sits over a visible seal as a reader would show it.
+    const ses = await signWith(classicPdf(), 'ses', { fieldName: 'Seal 1', rect: [380, 640, 493, 753], appearance: sealPictureAppearance({ type: 'png', data: drawSealPng(160), widthMm: 40, heightMm: 40 }) });
     const tampered = p256.bytes.slice();
     const at = new TextDecoder('latin1').decode(tampered).indexOf('Hello ESeal');
     tampered[at] = 0x4a; // 'H' → 'J' inside the signed range
