@@ -6,7 +6,7 @@
  * millimetres from the top-left corner of the page as displayed.
  *
  * Design rationale:
- * - PNG and GIF are decoded to 8-bit RGB + alpha (the writer compresses them and adds an /SMask);
+ * - PNG, GIF and BMP are decoded to 8-bit RGB + alpha (the writer compresses them and adds an /SMask);
  *   JPEG is passed through as /DCTDecode after its frame header is read (no re-encoding loss).
  * - SVG and OFD pictures are converted to PDF vector operators, not rasterised: the seal stays
  *   sharp at any zoom and print resolution, the result is small, and no rasteriser (canvas, fonts)
@@ -23,6 +23,7 @@ import { SealError } from '../errors/index.js';
 import { normalisePictureType, sniffPictureFormat } from '../seal/SES_ESPictrueInfo.js';
 import type { PageInfo } from './PdfReader.js';
 import type { PdfSignatureAppearance } from './preparePdfSignature.js';
+import { decodeBmp } from './image/bmp.js';
 import { decodeGif } from './image/gif.js';
 import { parseJpeg } from './image/jpeg.js';
 import { PICTURE_LIMITS, pictureTooLarge, pictureUnsupported } from './image/limits.js';
@@ -64,6 +65,8 @@ export function sealPictureAppearance(picture: SealPictureInput): PdfSignatureAp
       return { image: decodePng(data) };
     case 'gif':
       return { image: decodeGif(data) };
+    case 'bmp':
+      return { image: decodeBmp(data) };
     case 'jpg': {
       const info = parseJpeg(data);
       const colorSpace = info.components === 1 ? 'DeviceGray' : info.components === 3 ? 'DeviceRGB' : 'DeviceCMYK';

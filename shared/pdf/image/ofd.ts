@@ -10,7 +10,7 @@
  * clip) and CTM, both in millimetres with y down, so the whole page is drawn under one flip.
  * Text is shown with the writer's 'cjk' font (STSong-Light, not embedded): seal OFDs name fonts
  * like 楷体 without embedding them, and every Chinese PDF reader has a substitute. Images are
- * decoded like any seal picture (PNG/JPEG/GIF). Unsupported constructs — CompositeObject,
+ * decoded like any seal picture (PNG/JPEG/GIF/BMP). Unsupported constructs — CompositeObject,
  * shadings and patterns, vertical or glyph-index text, other image formats — are
  * ERR_SEAL_PICTURE_UNSUPPORTED. Colour Alpha is ignored (a seal is drawn opaque).
  * The package is opened with shared/ofd's ZIP reader under tighter limits than documents.
@@ -21,6 +21,7 @@ import { attr, child, childPath, children, nameOf, parseXml, text, type XmlEleme
 import { ZipArchive } from '../../ofd/zip.js';
 import { sniffPictureFormat } from '../../seal/SES_ESPictrueInfo.js';
 import type { PdfEncodedImage, PdfSignatureImage, PdfVectorAppearance } from '../preparePdfSignature.js';
+import { decodeBmp } from './bmp.js';
 import { decodeGif } from './gif.js';
 import { parseJpeg } from './jpeg.js';
 import { PICTURE_LIMITS, pictureInvalid, pictureTooLarge, pictureUnsupported } from './limits.js';
@@ -237,6 +238,7 @@ function imageFor(ctx: Ctx, id: string | undefined): string {
   let img: PdfSignatureImage | PdfEncodedImage;
   if (fmt === 'png') img = decodePng(data);
   else if (fmt === 'gif') img = decodeGif(data);
+  else if (fmt === 'bmp') img = decodeBmp(data);
   else if (fmt === 'jpg') {
     const j = parseJpeg(data);
     img = { width: j.width, height: j.height, colorSpace: j.components === 1 ? 'DeviceGray' : j.components === 3 ? 'DeviceRGB' : 'DeviceCMYK', filter: 'DCTDecode', data, ...(j.components === 4 && j.adobe ? { decode: [1, 0, 1, 0, 1, 0, 1, 0] } : {}) };

@@ -63,7 +63,7 @@ describe('vector pictures: the real OFD seal pictures, an OFD and an SVG fixture
 });
 
 describe('generated pictures of each kind', () => {
-  it.each(['png-rgba8.png', 'png-palette4-adam7.png', 'png-rgb16-trns.png', 'gif-transparent.gif', 'gif-interlaced.gif', 'jpeg-rgb-baseline.jpg', 'jpeg-rgb-progressive.jpg', 'jpeg-cmyk.jpg'])(
+  it.each(['png-rgba8.png', 'png-palette4-adam7.png', 'png-rgb16-trns.png', 'gif-transparent.gif', 'gif-interlaced.gif', 'bmp-argb32-v4.bmp', 'bmp-pal8-topdown.bmp', 'jpeg-rgb-baseline.jpg', 'jpeg-rgb-progressive.jpg', 'jpeg-cmyk.jpg'])(
     '%s renders red, upright, inside the box',
     async (file) => {
       const pic = fixturePicture(file, 40, 30);

@@ -8,12 +8,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
+import { decodeBmp } from '../../../../shared/pdf/image/bmp.js';
 import { decodeGif } from '../../../../shared/pdf/image/gif.js';
 import { decodePng } from '../../../../shared/pdf/image/png.js';
 import type { RasterPicture } from '../../../../shared/pdf/image/limits.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/pictures');
-const files = readdirSync(DIR).filter((f) => /\.(png|gif)$/.test(f));
+const files = readdirSync(DIR).filter((f) => /\.(png|gif|bmp)$/.test(f));
 
 async function skia(bytes: Uint8Array): Promise<{ width: number; height: number; rgba: Uint8ClampedArray }> {
   const img = await loadImage(Buffer.from(bytes));
@@ -40,21 +41,22 @@ function compare(ours: RasterPicture, ref: { width: number; height: number; rgba
   return { maxDiff, opaque, transparent };
 }
 
-describe('PNG and GIF decoders agree with Skia on independently encoded fixtures', () => {
+describe('PNG, GIF and BMP decoders agree with Skia on independently encoded fixtures', () => {
   it('has the fixtures', () => {
     expect(files.filter((f) => f.endsWith('.png')).length).toBeGreaterThanOrEqual(30);
     expect(files.filter((f) => f.endsWith('.gif')).length).toBeGreaterThanOrEqual(5);
+    expect(files.filter((f) => f.endsWith('.bmp')).length).toBeGreaterThanOrEqual(7);
   });
 
   it.each(files)('%s', async (f) => {
     const bytes = new Uint8Array(readFileSync(join(DIR, f)));
-    const ours = f.endsWith('.png') ? decodePng(bytes) : decodeGif(bytes);
+    const ours = f.endsWith('.png') ? decodePng(bytes) : f.endsWith('.gif') ? decodeGif(bytes) : decodeBmp(bytes);
     const ref = await skia(bytes);
     const { maxDiff, opaque, transparent } = compare(ours, ref);
     // 16-bit samples: we keep the high byte, Skia rounds — at most one step apart.
     expect(maxDiff).toBeLessThanOrEqual(f.includes('16') ? 1 : 0);
     expect(opaque).toBeGreaterThan(0);
-    const shouldHaveTransparency = /trns|rgba|graya|palette|gif-(transparent|interlaced|local|256)/.test(f);
+    const shouldHaveTransparency = /trns|rgba|graya|palette|argb|gif-(transparent|interlaced|local|256)/.test(f);
     if (shouldHaveTransparency) expect(transparent).toBeGreaterThan(0);
     else expect(ours.alpha).toBeUndefined();
   });

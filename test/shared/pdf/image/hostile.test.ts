@@ -152,6 +152,24 @@ describe('hostile GIF and JPEG', () => {
   });
 });
 
+describe('hostile BMP', () => {
+  const base = fixture('bmp-rgb24.bmp');
+  it.each([
+    ['a 100000 × 100000 header', (b: Uint8Array) => b.set([0xa0, 0x86, 0x01, 0, 0xa0, 0x86, 0x01, 0], 18), 'ERR_SEAL_PICTURE_TOO_LARGE'],
+    ['RLE8 compression', (b: Uint8Array) => b.set([8, 0, 1, 0, 0, 0], 28), 'ERR_SEAL_PICTURE_UNSUPPORTED'],
+    ['a 20-byte DIB header', (b: Uint8Array) => b.set([20], 14), 'ERR_SEAL_PICTURE_UNSUPPORTED'],
+    ['7 bits per pixel', (b: Uint8Array) => b.set([7], 28), 'ERR_SEAL_PICTURE_INVALID'],
+    ['pixel data offset past the end', (b: Uint8Array) => b.set([0xff, 0xff, 0xff, 0x00], 10), 'ERR_SEAL_PICTURE_INVALID'],
+  ])('%s', (_n, patch, code) => {
+    const b = base.slice();
+    patch(b);
+    expectCode(pic('bmp', b), code);
+  });
+  it('truncated pixel data → INVALID', () => {
+    expectCode(pic('bmp', base.subarray(0, base.length - 500)), 'ERR_SEAL_PICTURE_INVALID', /truncated/);
+  });
+});
+
 describe('hostile SVG', () => {
   const svg = (body: string, attrs = 'viewBox="0 0 100 100"'): SealPictureInput => pic('svg', te.encode(`<svg xmlns="http://www.w3.org/2000/svg" ${attrs}>${body}</svg>`));
   it.each([
@@ -212,8 +230,8 @@ describe('hostile OFD pictures and the dispatcher', () => {
     expectCode(pic('ofd', te.encode('PK\x03\x04 but not really a zip')), 'ERR_SEAL_PICTURE_INVALID');
     expectCode(pic('ofd', zipSync({ 'a.txt': strToU8('x') })), 'ERR_SEAL_PICTURE_INVALID');
   });
-  it('BMP, unknown formats, oversized data and bad sizes', () => {
-    expectCode(pic('bmp', Uint8Array.of(0x42, 0x4d, 0, 0, 0, 0)), 'ERR_SEAL_PICTURE_UNSUPPORTED');
+  it('a broken BMP, unknown formats, oversized data and bad sizes', () => {
+    expectCode(pic('bmp', Uint8Array.of(0x42, 0x4d, 0, 0, 0, 0)), 'ERR_SEAL_PICTURE_INVALID');
     expectCode(pic('tiff', Uint8Array.of(0x49, 0x49, 0x2a, 0)), 'ERR_SEAL_PICTURE_UNSUPPORTED', /tiff/);
     expectCode(pic('png', new Uint8Array(9 * 1024 * 1024)), 'ERR_SEAL_PICTURE_TOO_LARGE');
     expectCode({ ...pic('png', fixture('png-rgba8.png')), widthMm: 0 }, 'ERR_INPUT_INVALID');
@@ -225,7 +243,7 @@ describe('hostile OFD pictures and the dispatcher', () => {
 });
 
 describe('seeded mutation fuzz: only SealErrors', () => {
-  const files = ['png-rgba8-adam7.png', 'png-palette2-trns.png', 'gif-256-busy.gif', 'gif-interlaced.gif', 'jpeg-rgb-progressive.jpg', 'seal.svg', 'seal-picture.ofd'];
+  const files = ['bmp-pal4.bmp', 'bmp-argb32-v4.bmp', 'png-rgba8-adam7.png', 'png-palette2-trns.png', 'gif-256-busy.gif', 'gif-interlaced.gif', 'jpeg-rgb-progressive.jpg', 'seal.svg', 'seal-picture.ofd'];
   it.each(files)('%s × 300 mutations', (f) => {
     const base = fixture(f);
     let seed = 0x2545f491 ^ f.length;
