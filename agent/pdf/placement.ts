@@ -5,7 +5,6 @@
  * rectangle (shared/pdf/sealAppearance.ts), and keyword anchoring (agent/pdf/findKeyword.ts, the
  * pdf.js text layer), behind one seam.
  */
-import { findKeyword } from './findKeyword.js';
 import { displayedPageSizeMm, pageRotation, sealPictureAppearance, sealRectAt, visibleBox, type PageInfo, type PreparePdfSignatureOptions, type SealPictureInput } from '../../shared/pdf/index.js';
 
 const MM_PER_PT = 25.4 / 72;
@@ -43,5 +42,11 @@ export function rectOverKeyword(page: PageInfo, keywordRect: readonly [number, n
   return sealRectAt(page, { x: clamp(c.x, sizeMm.width / 2, size.width), y: clamp(c.y, sizeMm.height / 2, size.height) }, sizeMm);
 }
 
-/** Keyword hits in page order: 1-based page, user-space rect (pdf.js text layer; it works on a copy of the file). */
-export const locateKeyword = findKeyword;
+/**
+ * Keyword hits in page order: 1-based page, user-space rect (pdf.js text layer; it works on a copy of
+ * the file). pdf.js is loaded on first use only: starting the agent or `eseal` does not pay for it.
+ */
+export async function locateKeyword(pdf: Uint8Array, keyword: string, options: { page?: number }): Promise<{ page: number; rect: [number, number, number, number] }[]> {
+  const { findKeyword } = await import('./findKeyword.js');
+  return findKeyword(pdf, keyword, options);
+}

@@ -108,7 +108,7 @@ export function parsePlacement(o: PdfSealOptions): PdfPlacement {
   return { page: positiveInt(o.page, '--page'), x: Number(m[1]), y: Number(m[2]) };
 }
 
-function readInput(path: string): Buffer {
+function readInput(path: string): Uint8Array {
   let size: number;
   try {
     const st = statSync(path);
@@ -119,7 +119,9 @@ function readInput(path: string): Buffer {
     throw new SealError('ERR_FILE_NOT_FOUND', { path });
   }
   if (size > MAX_INPUT_BYTES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: path, limit: `${MAX_INPUT_BYTES} bytes` });
-  return readFileSync(path); // one buffer; the pipeline never copies it
+  const buf = readFileSync(path); // one buffer; the pipeline never copies it
+  // A plain Uint8Array view (pdf.js refuses Buffers, and Buffer#slice is a view, not a copy).
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
 }
 
 function tokenProviders(stateDir: string, softToken: string | undefined, policy: Policy, warn: (line: string) => void): TokenProvider[] {
