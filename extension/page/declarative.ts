@@ -132,7 +132,7 @@ export function parseDeclarative(el: Element, pageOrigin: string, baseUrl: strin
 
   const titleAttr = attrs.get('title');
   if (titleAttr !== undefined && (titleAttr.length === 0 || titleAttr.length > 200)) throw bad('title', 'must be 1 to 200 characters');
-  const title = (titleAttr ?? pageTitle.trim()).slice(0, 200) || url.pathname.split('/').pop() || url.pathname;
+  const title = (titleAttr ?? pageTitle.trim()).slice(0, 200) || fileNameOf(url) || url.pathname;
 
   const target = attrs.get('target');
   if (target !== undefined && !/^[A-Za-z][\w:.-]{0,127}$/.test(target)) throw bad('target', 'must be the id of an <input type="hidden">');
@@ -141,6 +141,16 @@ export function parseDeclarative(el: Element, pageOrigin: string, baseUrl: strin
   if (target === undefined && callback === undefined) throw bad('target', 'give data-eseal-target or data-eseal-callback (where the result goes)');
 
   return { action: kind, documentUrl: url.href, ...(sealType && { sealType }), ...(sealId !== undefined && { sealId }), ...(placement && { placement }), title, ...(target !== undefined && { target }), ...(callback !== undefined && { callback }) };
+}
+
+/** The last path segment, decoded (`报告.ofd`, not `%E6%8A%A5…`); empty when there is none. */
+function fileNameOf(url: URL): string {
+  const last = url.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(last).replace(/\p{Cc}/gu, '').slice(0, 128);
+  } catch {
+    return last.slice(0, 128);
+  }
 }
 
 /** Where the result goes, checked before anything is fetched or signed. */
@@ -193,7 +203,7 @@ async function pickSeal(client: ESealClient, req: DeclarativeRequest): Promise<s
 /** Runs one request; resolves with what the target input receives and what the callback gets. */
 export async function runDeclarative(req: DeclarativeRequest, client: ESealClient, fetchFn: typeof fetch): Promise<{ value: string; result: unknown }> {
   const bytes = await fetchDocument(req.documentUrl, fetchFn);
-  const fileName = decodeURIComponent(new URL(req.documentUrl).pathname.split('/').pop() ?? '').slice(0, 128) || 'document';
+  const fileName = fileNameOf(new URL(req.documentUrl)) || 'document';
   switch (req.action) {
     case 'verify': {
       const report = await client.verify({ document: bytes, fileName });

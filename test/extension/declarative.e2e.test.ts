@@ -55,7 +55,8 @@ function startPortal(port: number, files: Record<string, { type: string; body: B
     const f = files[path];
     if (!f) {
       res.writeHead(404, { 'content-type': 'text/plain' });
-      return res.end('not found');
+      res.end('not found');
+      return;
     }
     res.writeHead(200, { 'content-type': f.type });
     res.end(f.body);
