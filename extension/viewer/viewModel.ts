@@ -83,6 +83,8 @@ const PDF_LEVEL: Readonly<Record<string, ChangeKind>> = {
  */
 export function changeOf(sig: SignatureReport): ChangeKind {
   if (sig.subIndications.includes('HASH_FAILURE') || sig.sealCodes.includes('DOCUMENT_MODIFIED')) return 'modified';
+  // Nothing readable was signed: "unchanged since signing" would be a false comfort.
+  if (sig.indication === 'TOTAL_FAILED' && sig.subIndications.includes('FORMAT_FAILURE')) return 'unknown';
   // PDF: the verifier's `pdf.modificationLevel` (pyHanko's levels over later revisions).
   const pdfLevel = (sig as { readonly pdf?: { readonly modificationLevel?: unknown } }).pdf?.modificationLevel;
   if (typeof pdfLevel === 'string' && PDF_LEVEL[pdfLevel] !== undefined) return PDF_LEVEL[pdfLevel];
@@ -95,7 +97,6 @@ export function changeOf(sig: SignatureReport): ChangeKind {
     }
   }
   if (sig.coverage.modifiedAfterSigning) return 'other';
-  if (sig.indication === 'TOTAL_FAILED' && sig.subIndications.includes('FORMAT_FAILURE')) return 'unknown';
   return 'none';
 }
 

@@ -193,14 +193,17 @@ function renderBadges(entries: readonly PanelEntry[]): void {
     const byId = new Map(entries.map((e) => [e.id, e]));
     for (const w of layout.widgets) {
       const e = byId.get(w.fieldName);
-      if (!e || placed.has(e.id)) continue;
+      if (e && placed.has(e.id)) continue;
       const layer = layout.pages[w.page]?.querySelector('.badge-layer');
       if (!layer) continue;
-      const b = badge(e.status, e.id, e.statusText);
+      // A signature widget the report does not list (an unsigned field, or one the verifier could not
+      // read) still gets a badge: a seal picture on the page must never look verified by default.
+      const b = e ? badge(e.status, e.id, e.statusText) : badge('unknown', w.fieldName, m('viewer_unsigned_field'));
+      if (!e) b.dataset['unsigned'] = 'true';
       const [x, y, wd, ht] = w.box;
       Object.assign(b.style, { left: `${x}px`, top: `${y}px`, width: `${Math.max(wd, 16)}px`, height: `${Math.max(ht, 16)}px` });
       layer.appendChild(b);
-      placed.add(e.id);
+      placed.add(e?.id ?? w.fieldName);
     }
   }
   for (const e of entries) {

@@ -19,7 +19,7 @@ import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
 import { loadTestPki } from '../support/testPki.js';
 import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
 import { drawSealPng } from '../../agent/dev/sealPicture.js';
-import { sealPictureAppearance } from '../../shared/pdf/index.js';
+import { preparePdfSignature, sealPictureAppearance } from '../../shared/pdf/index.js';
 import { classicPdf } from '../shared/pdf/support/makePdf.js';
 import { addAnnotation, signWith } from '../shared/verify/pdfFixtures.js';
 
@@ -73,6 +73,9 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
         rmSync(dir, { recursive: true, force: true });
       }
     }
+    // A signature field laid out but never signed (zero /Contents), with the seal picture drawn.
+    const unsigned = preparePdfSignature(classicPdf(), { page: 0, rect: [380, 640, 493, 753], fieldName: 'Blank', signingTime: new Date(), contentsReserveBytes: 4096, subFilter: 'adbe.pkcs7.detached', appearance: sealPictureAppearance({ type: 'png', data: drawSealPng(160), widthMm: 40, heightMm: 40 }) }).bytes;
+    pdfs.set('unsigned.pdf', unsigned);
     pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
 
     // The page side of eseal.openViewer, bundled for a plain portal page (window.esealViewer.openViewer).
@@ -186,6 +189,13 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       });
       expect(ink).toBeGreaterThan(100);
       await good.close();
+      // A seal picture in a field that was never signed is badged too, and not as valid.
+      const blank = await open(`${portal}/pdf/unsigned.pdf`, 'pdf-unsigned-field.png');
+      const blankBadges = await badges(blank);
+      expect(blankBadges).toHaveLength(1);
+      expect(blankBadges[0]).toMatchObject({ id: 'Blank', onPage: true });
+      expect(['invalid', 'unknown']).toContain(blankBadges[0]?.status);
+      await blank.close();
       const bad = await open(`${portal}/pdf/tampered.pdf`, 'pdf-tampered.png');
       expect(await badges(bad)).toEqual([{ id: 'Approval', status: 'invalid', onPage: true }]);
       expect(await bad.getAttribute('.signature-entry', 'data-change')).toBe('modified');

@@ -10,6 +10,7 @@ import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
 import { badgeStatus, changeOf, displayTime, messagesFrom, panelModel, type Messages, type MessagesJson, type PanelEntry } from '../../../extension/viewer/viewModel.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
+import { preparePdfSignature } from '../../../shared/pdf/index.js';
 import { classicPdf } from '../../shared/pdf/support/makePdf.js';
 import { addAnnotation, changeContent, signWith } from '../../shared/verify/pdfFixtures.js';
 
@@ -144,6 +145,13 @@ describe('PDFs signed with the test PKI → badges and changes', () => {
     const changed = panelModel(await verify(changeContent(signed.bytes)), en).entries[0];
     expect(changed?.status).toBe('invalid');
     expect(changed?.change).not.toBe('none');
+  });
+
+  it('a signature field never signed (zero /Contents) → invalid, and "changed after signing" cannot be told', async () => {
+    const blank = preparePdfSignature(classicPdf(), { page: 0, rect: [400, 700, 520, 800], fieldName: 'Blank', signingTime: new Date(), contentsReserveBytes: 4096, subFilter: 'adbe.pkcs7.detached' }).bytes;
+    const e = panelModel(await verify(blank), zh).entries[0];
+    expect([e?.id, e?.status, e?.change]).toEqual(['Blank', 'invalid', 'unknown']);
+    expect(row(e, 'changed')?.value).toBe('无法判断');
   });
 
   it('a second signature after the first → the first reports "signatures"', async () => {
