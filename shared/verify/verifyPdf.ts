@@ -32,9 +32,9 @@ import { digest } from '../crypto/webcrypto.js';
 import { toSealError } from '../errors/index.js';
 import { checkByteRangeBounds, pdfByteRangeDigest, type IncrementalHash } from '../pdf/byteRange.js';
 import { readPdfSignatures, type PdfModificationLevel, type PdfSignatureInfo, type PdfSignatureList } from '../pdf/readPdfSignatures.js';
-import { detectSesStructure, verifySesSignature, type SealVerifyContext } from '../seal/index.js';
+import { detectSesStructure, readTimeStampToken, verifySesSignature, type SealVerifyContext } from '../seal/index.js';
 import type { Certificate, Crl } from '../x509/index.js';
-import { check, combineVerdicts, failed, PASSED, type Verdict } from './checks.js';
+import { check, combineVerdicts, failed, indeterminate, PASSED, type Verdict } from './checks.js';
 import type { CheckResult, PdfSignatureDetails, SealCode, SignatureReport, StampPosition } from './VerificationReport.js';
 
 export type PdfHashName = 'SM3' | 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -178,9 +178,13 @@ function inFile(br: readonly number[], length: number): boolean {
 }
 
 /** The digest algorithm a signature's /Contents calls for, by structure (SES → SM3; CMS → its SignerInfo). */
-function plannedAlgorithm(der: Uint8Array | undefined, structure: string): PdfHashName | undefined {
+function plannedAlgorithm(der: Uint8Array | undefined, structure: string, subFilter: string | undefined): PdfHashName | undefined {
   if (der === undefined) return undefined;
   if (structure.startsWith('signature-')) return 'SM3';
+  if (subFilter === 'ETSI.RFC3161') {
+    const oid = readTimeStampToken(der).imprintAlgorithm;
+    return oid === undefined ? undefined : HASH_BY_OID[oid];
+  }
   if (structure === 'cms') {
     const oid = cmsDigestOid(der);
     return oid === undefined ? undefined : HASH_BY_OID[oid];
@@ -298,6 +302,56 @@ async function verifyCms(digests: RangeDigests, info: PdfSignatureInfo, der: Uin
   };
 }
 
+/**
+ * An RFC 3161 document time-stamp (`/SubFilter /ETSI.RFC3161`, PAdES): `/Contents` is a
+ * TimeStampToken whose message imprint must equal the digest of the ranges; the token's own CMS
+ * (messageDigest over TSTInfo, the TSA's signature and certificate path at genTime) is checked by
+ * the CMS module.
+ */
+async function verifyDocTimeStamp(digests: RangeDigests, info: PdfSignatureInfo, der: Uint8Array, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
+  const ts = readTimeStampToken(der);
+  const alg = ts.imprintAlgorithm === undefined ? undefined : HASH_BY_OID[ts.imprintAlgorithm];
+  const r = await verifyCmsSignedData(der, {
+    trustAnchors: ctx.trustAnchors,
+    intermediates: ctx.intermediates ?? [],
+    crls: ctx.crls ?? [],
+    ...(ctx.time !== undefined ? { time: ctx.time } : ts.genTime === undefined ? {} : { time: ts.genTime }),
+  });
+  const checks: CheckResult[] = [...r.checks];
+  const verdicts: Verdict[] = [{ indication: r.indication, subIndications: r.subIndications }];
+  const sealCodes: SealCode[] = [];
+  if (ts.imprint === undefined) {
+    checks.push(check('pdf.doc-time-stamp', 'failed', '文档时间戳（TSTInfo）无法解析', 'The document time-stamp (TSTInfo) cannot be parsed'));
+    verdicts.push(failed('FORMAT_FAILURE'));
+  } else if (alg === undefined) {
+    checks.push(check('pdf.doc-time-stamp', 'failed', `不支持的消息印记算法 ${ts.imprintAlgorithm ?? ''}`, `Unsupported message imprint algorithm ${ts.imprintAlgorithm ?? ''}`));
+    verdicts.push(indeterminate('CRYPTO_CONSTRAINTS_FAILURE'));
+  } else if (rangeOk) {
+    const actual = await digests.get(info, alg);
+    const ok = actual.length === ts.imprint.length && actual.every((b, i) => b === ts.imprint?.[i]);
+    const details = { algorithm: alg, ...(ts.genTime === undefined ? {} : { genTime: ts.genTime.toISOString() }) };
+    if (ok) checks.push(check('pdf.doc-time-stamp', 'passed', `文档时间戳的消息印记与签名范围一致（${ts.genTime?.toISOString() ?? ''}）`, `The document time-stamp imprint matches the signed ranges (${ts.genTime?.toISOString() ?? ''})`, details));
+    else {
+      checks.push(check('pdf.doc-time-stamp', 'failed', '文档时间戳的消息印记与签名范围不一致，文档已被修改', 'The document time-stamp imprint does not match the signed ranges; the document was modified', details));
+      verdicts.push(failed('HASH_FAILURE'));
+      sealCodes.push('DOCUMENT_MODIFIED');
+    }
+  }
+  const v = combineVerdicts(verdicts);
+  return {
+    kind: 'digital',
+    format: 'RFC 3161 document time-stamp',
+    verdict: v,
+    sealCodes,
+    checks,
+    ...(alg === undefined ? {} : { digestAlgorithm: alg }),
+    report: {
+      ...(r.signer === undefined ? {} : { signer: r.signer }),
+      ...(ts.genTime === undefined ? {} : { signingTime: ts.genTime.toISOString(), timeStamp: { present: true, verified: v.indication !== 'TOTAL_FAILED' && checks.some((c) => c.id === 'pdf.doc-time-stamp' && c.status === 'passed'), time: ts.genTime.toISOString() } }),
+    },
+  };
+}
+
 /** The DocMDP permission governing changes after `info` (its own, or an earlier certification's). */
 function effectiveDocMdp(info: PdfSignatureInfo, list: PdfSignatureList): { p?: 1 | 2 | 3; from?: string } {
   const own = info.docMdpPermission ?? (info.certification ? list.certification?.permission : undefined);
@@ -340,6 +394,8 @@ async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, structure: s
   let crypto: Crypto;
   if (der !== undefined && (structure === 'signature-v4' || structure === 'signature-v1' || structure === 'signature-v5')) {
     crypto = await verifySes(digests, info, der, structure, rangeInFile, ctx);
+  } else if (der !== undefined && info.subFilter === 'ETSI.RFC3161' && (structure === 'cms' || isCmsSignedData(der))) {
+    crypto = await verifyDocTimeStamp(digests, info, der, rangeInFile, ctx);
   } else if (der !== undefined && (structure === 'cms' || isCmsSignedData(der))) {
     crypto = await verifyCms(digests, info, der, rangeInFile, ctx);
   } else {
@@ -448,7 +504,7 @@ export async function verifyPdf(bytes: Uint8Array, ctx: PdfVerifyContext): Promi
   const signatures: SignatureReport[] = [];
   const plan = list.signatures.map((info) => {
     const structure = info.cms === undefined ? 'unknown' : detectSesStructure(info.cms);
-    const alg = plannedAlgorithm(info.cms, structure);
+    const alg = plannedAlgorithm(info.cms, structure, info.subFilter);
     return { info, structure, ...(alg === undefined ? {} : { alg }) };
   });
   const digests = new RangeDigests(bytes, ctx);

@@ -11,7 +11,7 @@ import { loadSigningKey, type SigningKey } from '../../../agent/keys/loadSigning
 import { drawSealPng } from '../../../agent/dev/sealPicture.js';
 import { buildSignedData } from '../../../shared/cms/buildSignedData.js';
 import { sm2Sign } from '../../../shared/crypto/sm2.js';
-import { fillPdfSignature, pdfByteRangeDigest, PdfReader, PdfRef, preparePdfSignature, type PdfDict, type PreparePdfSignatureOptions } from '../../../shared/pdf/index.js';
+import { fillPdfSignature, pdfByteRangeDigest, PdfDict as PdfDictCtor, PdfReader, PdfRef, preparePdfSignature, type PdfDict, type PreparePdfSignatureOptions } from '../../../shared/pdf/index.js';
 import { serialize } from '../../../shared/pdf/objects.js';
 import { makeSealV4, makeSesSignatureV4 } from '../../../shared/seal/index.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
@@ -139,6 +139,42 @@ export async function certifyPdf(pdf: Uint8Array, p: 1 | 2 | 3, signer: PdfSigne
     ]),
     8,
   );
+  return fillPlaceholder(updated, async (bytes, br) => (await signatureFor(signer, bytes, br, 'Certification', time)).der);
+}
+
+/**
+ * Appends a document time-stamp revision (`/Type /DocTimeStamp /SubFilter /ETSI.RFC3161`): an invisible
+ * signature field on the first page, added to `/AcroForm /Fields` (inline AcroForm in the catalog).
+ * `stamp` gets the bytes and ranges and returns the TimeStampToken DER.
+ */
+export async function docTimeStampPdf(pdf: Uint8Array, stamp: (bytes: Uint8Array, byteRange: readonly number[]) => Promise<Uint8Array> | Uint8Array): Promise<Uint8Array> {
+  const r = PdfReader.open(pdf);
+  const catalog = r.catalog();
+  const pageRef = r.pageRefs()[0] as PdfRef;
+  const page = r.resolveDict(pageRef) as PdfDict;
+  const n = trailerSize(pdf);
+  const af = r.resolveDict(catalog.get('AcroForm'));
+  const oldFields = r.resolve(af?.get('Fields'));
+  const fields = [...(Array.isArray(oldFields) ? oldFields : []), new PdfRef(n, 0)];
+  const newAf = (af?.clone() ?? new PdfDictCtor()).set('Fields', fields).set('SigFlags', 3);
+  const oldAnnots = r.resolve(page.get('Annots'));
+  const newPage = page.clone().set('Annots', [...(Array.isArray(oldAnnots) ? oldAnnots : []), new PdfRef(n, 0)]);
+  const rootNum = r.rootRef.num;
+  const updated = appendUpdate(
+    pdf,
+    new Map<number, string>([
+      [rootNum, serialize(catalog.clone().set('AcroForm', newAf))],
+      [pageRef.num, serialize(newPage)],
+      [n, `<</FT /Sig /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /T (DocTimeStamp) /V ${n + 1} 0 R /P ${pageRef.num} 0 R>>`],
+      [n + 1, `<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 ${BR_PLACEHOLDER} /Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`],
+    ]),
+    n + 2,
+  );
+  return fillPlaceholder(updated, stamp);
+}
+
+/** Fills the last `/ByteRange` placeholder and its `/Contents` with `sign(bytes, byteRange)`. */
+async function fillPlaceholder(updated: Uint8Array, sign: (bytes: Uint8Array, byteRange: readonly number[]) => Promise<Uint8Array> | Uint8Array): Promise<Uint8Array> {
   const text = latin1(updated);
   const brAt = text.lastIndexOf(BR_PLACEHOLDER);
   const lt = text.indexOf('/Contents <', brAt) + '/Contents '.length;
@@ -146,9 +182,8 @@ export async function certifyPdf(pdf: Uint8Array, p: 1 | 2 | 3, signer: PdfSigne
   const br = [0, lt, gt, updated.length - gt];
   const out = updated.slice();
   out.set(enc(`/ByteRange [${br.join(' ')}]`.padEnd(BR_PLACEHOLDER.length, ' ')), brAt);
-  const s = await signatureFor(signer, out, br, 'Certification', time);
-  const hex = Array.from(s.der, (b) => b.toString(16).padStart(2, '0')).join('');
-  out.set(enc(hex), lt + 1);
+  const der = await sign(out, br);
+  out.set(enc(Array.from(der, (b) => b.toString(16).padStart(2, '0')).join('')), lt + 1);
   return out;
 }
 
