@@ -61,12 +61,9 @@ export interface ConsentWindowsOptions {
 }
 
 function isConsentPage(url: string, ownOrigin: string): boolean {
-  try {
-    const u = new URL(url);
-    return u.origin === ownOrigin && u.pathname === `/${CONSENT_PAGE}`;
-  } catch {
-    return false;
-  }
+  // A string comparison: URL parsers differ on extension schemes (Node gives origin "null").
+  const page = `${ownOrigin}/${CONSENT_PAGE}`;
+  return url.startsWith(page) && (url.length === page.length || url[page.length] === '#' || url[page.length] === '?');
 }
 
 const WIDTH = 520;

@@ -43,11 +43,12 @@ export interface RigOptions {
 
 /** The portal's pages: an empty page with the SDK script. */
 function startPortal(port: number, sdk: Buffer): Server {
-  const server = createServer((req, res) => {
+  const server = createServer((req, res): void => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/eseal-sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      return res.end(sdk);
+      res.end(sdk);
+      return;
     }
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><meta charset="utf-8"><title>门户</title><script src="/eseal-sdk.js"></script><p>portal</p>');
