@@ -7,13 +7,15 @@
  * resolution, is a few kilobytes, and needs no rasteriser or fonts in the browser or the agent.
  * The cost is that only the subset of SVG that seal pictures use is understood:
  * - elements: svg (root only), g, path (full path grammar incl. arcs), circle, ellipse, rect
- *   (rx/ry), line, polyline, polygon, text (+ tspan without own positions); title, desc,
- *   metadata and defs are skipped (nothing in defs may be referenced: url() paints are refused);
+ *   (rx/ry), line, polyline, polygon, text (one run; x/y/dx/dy/rotate lists glyph by glyph; or
+ *   one textPath along a path — arc text, glyphs centred on the path and turned along it, off-path
+ *   glyphs not drawn as in SVG), tspan without own positions; title, desc, metadata and defs are
+ *   skipped (only a textPath may refer into them; url() paints are refused);
  * - properties (attribute or style=""), inherited as in SVG: fill, stroke, stroke-width,
  *   fill-rule, stroke-linecap, stroke-linejoin, stroke-miterlimit, stroke-dasharray, color,
- *   font-size, text-anchor, display/visibility; opacity of 1; transform lists.
+ *   font-size, text-anchor, letter-spacing, display/visibility; opacity of 1; transform lists.
  * - text is shown in the 'cjk' font (STSong-Light, not embedded); text-anchor uses its widths.
- * Everything else (image, use, textPath, gradients, clip paths, masks, filters, CSS selectors,
+ * Everything else (image, use, textLength, gradients, clip paths, masks, filters, CSS selectors,
  * opacity below 1, percentage lengths…) is ERR_SEAL_PICTURE_UNSUPPORTED with its name: a wrong
  * seal must not be drawn silently. Size, element count and nesting are capped.
  */
@@ -46,9 +48,10 @@ interface Style {
   dash: number[];
   fontSize: number;
   anchor: 'start' | 'middle' | 'end';
+  letterSpacing: number;
 }
 
-const DEFAULT_STYLE: Style = { fill: [0, 0, 0], stroke: 'none', color: [0, 0, 0], strokeWidth: 1, fillRule: 'nonzero', lineCap: 0, lineJoin: 0, miterLimit: 4, dash: [], fontSize: 16, anchor: 'start' };
+const DEFAULT_STYLE: Style = { fill: [0, 0, 0], stroke: 'none', color: [0, 0, 0], strokeWidth: 1, fillRule: 'nonzero', lineCap: 0, lineJoin: 0, miterLimit: 4, dash: [], fontSize: 16, anchor: 'start', letterSpacing: 0 };
 
 function parseColor(v: string, prop: string): Paint {
   const s = v.trim().toLowerCase();
@@ -140,7 +143,7 @@ function parseTransform(v: string): Matrix {
 /** Properties from attributes and the style attribute (style wins, as in CSS). */
 function ownProps(el: XmlElement): Map<string, string> {
   const props = new Map<string, string>();
-  for (const k of ['fill', 'stroke', 'stroke-width', 'fill-rule', 'stroke-linecap', 'stroke-linejoin', 'stroke-miterlimit', 'stroke-dasharray', 'color', 'font-size', 'text-anchor', 'display', 'visibility', 'opacity', 'fill-opacity', 'stroke-opacity', 'font-family', 'font-weight', 'clip-path', 'mask', 'filter', 'marker-start', 'marker-mid', 'marker-end']) {
+  for (const k of ['fill', 'stroke', 'stroke-width', 'fill-rule', 'stroke-linecap', 'stroke-linejoin', 'stroke-miterlimit', 'stroke-dasharray', 'color', 'font-size', 'text-anchor', 'letter-spacing', 'display', 'visibility', 'opacity', 'fill-opacity', 'stroke-opacity', 'font-family', 'font-weight', 'clip-path', 'mask', 'filter', 'marker-start', 'marker-mid', 'marker-end']) {
     const v = attr(el, k);
     if (v !== undefined) props.set(k, v);
   }
@@ -198,6 +201,9 @@ function applyProps(parent: Style, props: Map<string, string>): { style: Style; 
       case 'font-size':
         s.fontSize = parseLength(v, k, 16);
         break;
+      case 'letter-spacing':
+        s.letterSpacing = v === 'normal' ? 0 : parseLength(v, k, 0);
+        break;
       case 'text-anchor':
         s.anchor = v === 'middle' ? 'middle' : v === 'end' ? 'end' : 'start';
         break;
@@ -228,7 +234,7 @@ function applyProps(parent: Style, props: Map<string, string>): { style: Style; 
 }
 
 /** SVG path data → PDF path operators (quadratics raised to cubics, arcs as cubics). */
-function pathOps(w: OpWriter, d: string): void {
+function pathOps(w: Pick<OpWriter, 'op'>, d: string): void {
   const tokens = d.match(/[MmZzLlHhVvCcSsQqTtAa]|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/g) ?? [];
   if (d.replace(/[MmZzLlHhVvCcSsQqTtAa]|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[\s,]/g, '') !== '') throw pictureInvalid(T, 'bad path data');
   let i = 0;
@@ -351,8 +357,58 @@ function pathOps(w: OpWriter, d: string): void {
 
 interface Ctx {
   readonly w: OpWriter;
+  readonly root: XmlElement;
   elements: number;
   usesFont: boolean;
+}
+
+/** Records path operators as a polyline (first subpath; curves flattened) for text on a path. */
+class Flattener {
+  readonly pts: [number, number][] = [];
+  private started = false;
+  private done = false;
+  op(...t: (string | number)[]): void {
+    const o = t[t.length - 1];
+    const n = t.slice(0, -1) as number[];
+    if (this.done) return;
+    if (o === 'm') {
+      if (this.started) this.done = true;
+      else this.pts.push([n[0]!, n[1]!]);
+      this.started = true;
+    } else if (o === 'l') this.pts.push([n[0]!, n[1]!]);
+    else if (o === 'c') {
+      const [x0, y0] = this.pts[this.pts.length - 1] ?? [0, 0];
+      for (let k = 1; k <= 32; k++) {
+        const u = k / 32;
+        const v = 1 - u;
+        this.pts.push([v * v * v * x0 + 3 * v * v * u * n[0]! + 3 * v * u * u * n[2]! + u * u * u * n[4]!, v * v * v * y0 + 3 * v * v * u * n[1]! + 3 * v * u * u * n[3]! + u * u * u * n[5]!]);
+      }
+    } else if (o === 'h' && this.pts.length > 0) {
+      this.pts.push(this.pts[0]!);
+      this.done = true;
+    }
+    if (this.pts.length > PICTURE_LIMITS.maxVectorOps) throw pictureTooLarge(T, `${PICTURE_LIMITS.maxVectorOps} path points`);
+  }
+}
+
+function findById(root: XmlElement, id: string): XmlElement | undefined {
+  const stack: XmlElement[] = [root];
+  let steps = 0;
+  while (stack.length > 0 && steps++ < PICTURE_LIMITS.maxSvgElements * 2) {
+    const el = stack.pop() as XmlElement;
+    if (attr(el, 'id') === id) return el;
+    stack.push(...children(el));
+  }
+  return undefined;
+}
+
+/** One glyph shown at (x, y) turned by `deg` (clockwise on screen, as SVG's rotate). */
+function showGlyph(w: OpWriter, size: number, ch: string, x: number, y: number, deg: number): void {
+  const r = (deg * Math.PI) / 180;
+  const c = Math.cos(r);
+  const sn = Math.sin(r);
+  // y grows downwards in SVG space: the text matrix flips the glyphs back upright.
+  w.op('BT /F1', size, 'Tf', c, sn, sn, -c, x, y, 'Tm', utf16Hex(ch), 'Tj ET');
 }
 
 function paintOp(s: Style, ctx: Ctx): string | undefined {
@@ -382,7 +438,7 @@ function textContent(el: XmlElement): string {
     else if (n.nodeType === 1) {
       const c = n as XmlElement;
       const name = nameOf(c);
-      if (name !== 'tspan') throw pictureUnsupported(`SVG <${name}> inside <text>`);
+      if (name !== 'tspan') throw pictureUnsupported(`SVG <${name}> inside <${nameOf(el)}>`);
       for (const a of ['x', 'y', 'dx', 'dy', 'rotate', 'style', 'fill', 'font-size', 'transform']) if (attr(c, a) !== undefined) throw pictureUnsupported(`SVG <tspan ${a}>`);
       out += textContent(c);
     }
@@ -479,26 +535,100 @@ function drawElement(el: XmlElement, parent: Style, ctx: Ctx, depth: number): vo
       }
       break;
     }
-    default: {
-      // text
-      for (const a of ['dx', 'dy', 'rotate', 'textLength', 'lengthAdjust', 'writing-mode']) if (attr(el, a) !== undefined) throw pictureUnsupported(`SVG <text ${a}>`);
-      const xs = numbers(attr(el, 'x') ?? '0', '<text x>');
-      const ys = numbers(attr(el, 'y') ?? '0', '<text y>');
-      if (xs.length > 1 || ys.length > 1) throw pictureUnsupported('SVG <text> with per-character positions');
-      const str = textContent(el).replace(/\s+/g, ' ').trim();
-      const fill = style.fill === 'currentColor' ? style.color : style.fill;
-      if (str !== '' && fill !== 'none') {
-        ctx.usesFont = true;
-        const adv = textAdvanceEm(str) * style.fontSize;
-        const x0 = (xs[0] ?? 0) - (style.anchor === 'middle' ? adv / 2 : style.anchor === 'end' ? adv : 0);
-        w.op(fill[0] / 255, fill[1] / 255, fill[2] / 255, 'rg');
-        // y grows downwards in SVG space: flip the glyphs back upright with the text matrix.
-        w.op('BT /F1', style.fontSize, 'Tf', 1, 0, 0, -1, x0, ys[0] ?? 0, 'Tm', utf16Hex(str), 'Tj ET');
-      }
-    }
+    default:
+      drawText(el, style, ctx);
   }
   if (paint !== undefined) w.op(paint);
   w.op('Q');
+}
+
+/**
+ * <text>: one run, per-character x/y/dx/dy/rotate lists (arc text written glyph by glyph), or one
+ * <textPath> (arc text along a path, as seal generators write it). Glyph advances are the 'cjk'
+ * font's (full width 1 em, ASCII 1/2 em) plus letter-spacing.
+ */
+function drawText(el: XmlElement, style: Style, ctx: Ctx): void {
+  const { w } = ctx;
+  for (const a of ['textLength', 'lengthAdjust', 'writing-mode']) if (attr(el, a) !== undefined) throw pictureUnsupported(`SVG <text ${a}>`);
+  const fill = style.fill === 'currentColor' ? style.color : style.fill;
+  const size = style.fontSize;
+  const adv = (ch: string): number => textAdvanceEm(ch) * size + style.letterSpacing;
+  const elems = children(el);
+  const tp = elems.find((c) => nameOf(c) === 'textPath');
+  if (tp !== undefined) {
+    if (elems.length !== 1 || (el.textContent ?? '').trim() !== (tp.textContent ?? '').trim()) throw pictureUnsupported('SVG <text> mixing <textPath> with other content');
+    const href = attr(tp, 'href') ?? '';
+    const target = href.startsWith('#') ? findById(ctx.root, href.slice(1)) : undefined;
+    if (target === undefined || nameOf(target) !== 'path') throw pictureInvalid(T, `<textPath> refers to ${JSON.stringify(href.slice(0, 40))}, which is not a path here`);
+    if (attr(target, 'transform') !== undefined) throw pictureUnsupported('SVG <textPath> on a transformed path');
+    for (const a of ['method', 'spacing', 'side', 'path']) if (attr(tp, a) !== undefined) throw pictureUnsupported(`SVG <textPath ${a}>`);
+    const { style: ts, hidden } = applyProps(style, ownProps(tp));
+    const tfill = ts.fill === 'currentColor' ? ts.color : ts.fill;
+    const chars = [...textContent(tp).replace(/\s+/g, ' ').trim()];
+    if (hidden || tfill === 'none' || chars.length === 0) return;
+    const flat = new Flattener();
+    pathOps(flat, attr(target, 'd') ?? '');
+    const pts = flat.pts;
+    const cum = [0];
+    for (let k = 1; k < pts.length; k++) cum.push(cum[k - 1]! + Math.hypot(pts[k]![0] - pts[k - 1]![0], pts[k]![1] - pts[k - 1]![1]));
+    const total = cum[cum.length - 1] ?? 0;
+    if (total <= 0) return;
+    const so = attr(tp, 'startOffset');
+    let offset = so === undefined ? 0 : so.trim().endsWith('%') ? (parseFloat(so) / 100) * total : parseLength(so, 'startOffset', 0);
+    const tadv = (ch: string): number => textAdvanceEm(ch) * ts.fontSize + ts.letterSpacing;
+    const run = chars.reduce((n, ch) => n + tadv(ch), 0);
+    offset -= ts.anchor === 'middle' ? run / 2 : ts.anchor === 'end' ? run : 0;
+    ctx.usesFont = true;
+    w.op(tfill[0] / 255, tfill[1] / 255, tfill[2] / 255, 'rg');
+    let k = 1;
+    for (const ch of chars) {
+      const a = tadv(ch);
+      const mid = offset + (a - ts.letterSpacing) / 2;
+      offset += a;
+      if (mid < 0 || mid > total || ch === ' ') continue; // off the path: not drawn (SVG 2 §11.8.3)
+      while (k < cum.length - 1 && cum[k]! < mid) k++;
+      const [x0, y0] = pts[k - 1]!;
+      const [x1, y1] = pts[k]!;
+      const segLen = cum[k]! - cum[k - 1]! || 1;
+      const u = (mid - cum[k - 1]!) / segLen;
+      const deg = (Math.atan2(y1 - y0, x1 - x0) * 180) / Math.PI;
+      const r = (deg * Math.PI) / 180;
+      const half = (a - ts.letterSpacing) / 2;
+      showGlyph(w, ts.fontSize, ch, x0 + u * (x1 - x0) - Math.cos(r) * half, y0 + u * (y1 - y0) - Math.sin(r) * half, deg);
+    }
+    return;
+  }
+  const xs = numbers(attr(el, 'x') ?? '0', '<text x>');
+  const ys = numbers(attr(el, 'y') ?? '0', '<text y>');
+  const dxs = numbers(attr(el, 'dx') ?? '', '<text dx>');
+  const dys = numbers(attr(el, 'dy') ?? '', '<text dy>');
+  const rots = numbers(attr(el, 'rotate') ?? '', '<text rotate>');
+  const chars = [...textContent(el).replace(/\s+/g, ' ').trim()];
+  if (fill === 'none' || chars.length === 0) return;
+  ctx.usesFont = true;
+  w.op(fill[0] / 255, fill[1] / 255, fill[2] / 255, 'rg');
+  if (xs.length <= 1 && ys.length <= 1 && dxs.length === 0 && dys.length === 0 && rots.length === 0) {
+    // one run: one show string
+    const run = chars.reduce((n, ch) => n + adv(ch), 0);
+    const x0 = (xs[0] ?? 0) - (style.anchor === 'middle' ? run / 2 : style.anchor === 'end' ? run : 0);
+    if (style.letterSpacing !== 0) w.op(style.letterSpacing, 'Tc'); // unscaled text space = SVG units here
+    w.op('BT /F1', size, 'Tf', 1, 0, 0, -1, x0, ys[0] ?? 0, 'Tm', utf16Hex(chars.join('')), 'Tj ET');
+    if (style.letterSpacing !== 0) w.op(0, 'Tc');
+    return;
+  }
+  // glyph by glyph; every absolute x starts a new chunk, anchored on its own
+  let x = 0;
+  let y = 0;
+  chars.forEach((ch, i) => {
+    const a = adv(ch);
+    if (i < xs.length) x = xs[i]! - (style.anchor === 'middle' ? a / 2 : style.anchor === 'end' ? a : 0);
+    if (i < ys.length) y = ys[i]!;
+    x += dxs[i] ?? 0;
+    y += dys[i] ?? 0;
+    const deg = rots.length === 0 ? 0 : (rots[Math.min(i, rots.length - 1)] as number);
+    if (ch !== ' ') showGlyph(w, size, ch, x, y, deg);
+    x += a;
+  });
 }
 
 /** Converts an SVG seal picture to vector content for the writer. */
@@ -536,7 +666,7 @@ function convert(root: XmlElement): PdfVectorAppearance {
   }
   if (!(width > 0 && height > 0)) throw pictureInvalid(T, 'no positive size (viewBox or width/height)');
   const w = new OpWriter(T);
-  const ctx: Ctx = { w, elements: 0, usesFont: false };
+  const ctx: Ctx = { w, root, elements: 0, usesFont: false };
   // SVG space: y down from (minX, minY). PDF form space: y up from (0, 0).
   w.op(1, 0, 0, -1, -minX, height + minY, 'cm');
   const { style, hidden } = applyProps(DEFAULT_STYLE, ownProps(root));

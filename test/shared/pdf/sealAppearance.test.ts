@@ -47,6 +47,7 @@ describe('vector pictures: the real OFD seal pictures, an OFD and an SVG fixture
   it.each([
     ['seal-picture.ofd', 40, 30, 'ofd'],
     ['seal.svg', 42, 42, 'svg'],
+    ['seal-arc.svg', 40, 40, 'svg'],
   ])('%s renders red, upright, inside the box (also with /Rotate 270)', async (file, wmm, hmm, type) => {
     const pic = fixturePicture(file, wmm, hmm);
     expect(pic.type).toBe(type);

@@ -175,13 +175,14 @@ describe('hostile SVG', () => {
   it.each([
     ['<image>', '<image href="x.png" width="10" height="10"/>', /image/],
     ['<use>', '<use href="#a"/>', /use/],
-    ['textPath', '<text><textPath href="#p">章</textPath></text>', /textPath/],
     ['a gradient fill', '<circle r="5" fill="url(#g)"/>', /gradient/],
     ['opacity', '<circle r="5" opacity="0.5"/>', /opacity/],
     ['clip-path', '<circle r="5" clip-path="url(#c)"/>', /clip-path/],
     ['a style sheet', '<style>circle{fill:red}</style>', /style/],
-    ['per-character text positions', '<text x="1 2 3" y="5">章</text>', /per-character/],
+    ['textLength', '<text textLength="30">章</text>', /textLength/],
     ['an unknown colour', '<circle r="5" fill="rebeccapurple"/>', /fill/],
+    ['textPath with method', '<path id="p" d="M0 0 L 10 0"/><text><textPath href="#p" method="stretch">章</textPath></text>', /method/],
+    ['text mixing a textPath with other text', '<path id="p" d="M0 0 L 10 0"/><text>甲<textPath href="#p">章</textPath></text>', /mixing/],
     ['percentage lengths', '<circle r="50%"/>', /length/],
     ['a nested <svg>', '<svg/>', /svg/],
   ])('%s → ERR_SEAL_PICTURE_UNSUPPORTED', (_n, body, detail) => {
@@ -193,6 +194,8 @@ describe('hostile SVG', () => {
     ['no size', svg('', '')],
     ['bad path data', svg('<path d="M 0 0 L 10 zz 5"/>')],
     ['a path not starting with a command', svg('<path d="10 10 L 5 5"/>')],
+    ['a textPath to nothing', svg('<text><textPath href="#p">章</textPath></text>')],
+    ['a textPath to a circle', svg('<circle id="c" r="5"/><text><textPath href="#c">章</textPath></text>')],
     ['an entity bomb (DOCTYPE)', pic('svg', te.encode('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><svg viewBox="0 0 1 1"><text>&b;</text></svg>'))],
   ])('%s → ERR_SEAL_PICTURE_INVALID', (_n, p) => {
     expectCode(p, 'ERR_SEAL_PICTURE_INVALID');
