@@ -16,8 +16,10 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { performance } from 'node:perf_hooks';
 import { useNativeSm3 } from '../agent/crypto/nativeSm3.js';
 import { buildSignedData } from '../shared/cms/buildSignedData.js';
-import { fillPdfSignatureRevision, preparePdfSignatureRevision } from '../shared/pdf/index.js';
-import { parseCertificates } from '../shared/x509/index.js';
+// Module paths, not the barrels: shared/pdf/index.ts also exports the seal-appearance code, which
+// brings the OFD/XML stack; the library path needs none of it.
+import { fillPdfSignatureRevision, preparePdfSignatureRevision } from '../shared/pdf/preparePdfSignature.js';
+import { parseCertificates } from '../shared/x509/Certificate.js';
 import type * as PlaceholderPlainModule from '@signpdf/placeholder-plain';
 import type * as SignPdfModule from '@signpdf/signpdf';
 import type * as SignerP12Module from '@signpdf/signer-p12';
@@ -123,8 +125,9 @@ async function stampSignpdf(a: StampArgs): Promise<ChildResult> {
 
 /** Entry point of a child process: `index.mjs --pdf-child MODE JSON`. Prints one JSON line. */
 export async function runPdfChild(argv: readonly string[]): Promise<void> {
-  useNativeSm3();
   const [mode, json] = argv;
+  // As the agent does at start-up; the verifier and sealPdf hash SM3 (the library path does not).
+  if (mode === 'verify-ours' || mode === 'stamp-sealpdf' || mode === 'idle-sealpdf') useNativeSm3();
   const args = JSON.parse(json ?? '{}') as never;
   let result: ChildResult;
   if (mode === 'idle') result = { ms: 0, peakRssBytes: peakRssBytes() };
