@@ -19,7 +19,7 @@
  *   back to the agent, the soft-token login (its KDF) and the SM2 signature.
  * Calls with no consent (`eseal.status`, `eseal.listSeals`) give the pure transport round trip.
  *
- * ESEAL_BENCH_EXT_N (default 30) sealData calls, a third as many sealPdf calls (the 2-page notice),
+ * ESEAL_BENCH_EXT_N (default 20) sealData calls, a third as many sealPdf calls (the 2-page notice),
  * 4·N status and listSeals calls; a few warm-up calls first.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,8 +49,10 @@ function autoConsent(context: BrowserContext): { approvals: Approval[]; errors: 
   const approvals: Approval[] = [];
   const errors: string[] = [];
   context.on('page', (popup: Page) => {
-    if (!popup.url().includes('/consent.html')) return;
     void (async () => {
+      // A new window may still be about:blank when the event fires.
+      await popup.waitForLoadState('domcontentloaded').catch(() => undefined);
+      if (!popup.url().includes('/consent.html')) return;
       for (let round = 0; round < 5 && !popup.isClosed(); round++) {
         await popup.waitForFunction(() => ['review', 'pin', 'error', 'done'].includes(document.body.dataset['state'] ?? ''), null, { timeout: 30_000, polling: 'raf' });
         const readyAt = await popup.evaluate(() => performance.timeOrigin + performance.now());
@@ -120,7 +122,7 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
   for (const need of [exe, join(extDir, 'manifest.json'), join(root, 'dist/agent/eseal.mjs'), join(root, 'dist/sdk/eseal-sdk.js')]) {
     if (!existsSync(need)) return { error: `missing ${need} (node scripts/build.mjs all; Chromium at /usr/bin/chromium)` };
   }
-  const n = Number(process.env['ESEAL_BENCH_EXT_N'] ?? 30);
+  const n = Number(process.env['ESEAL_BENCH_EXT_N'] ?? 20);
   const stateDir = mkdtempSync(join(tmpdir(), 'eseal-bench-ext-state-'));
   const profile = mkdtempSync(join(tmpdir(), 'eseal-bench-ext-chromium-'));
   let agent: Agent | undefined;
@@ -160,6 +162,9 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       const human: number[] = [];
       const overhead: number[] = [];
       const windowReady: number[] = [];
+      const toConsent: number[] = [];
+      const afterApprove: number[] = [];
+      let sample: Record<string, number> = {};
       const errors: string[] = [];
       for (let i = 0; i < count + 2; i++) {
         const before = consent.approvals.length;
@@ -189,6 +194,10 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
         human.push(h);
         windowReady.push(ready);
         overhead.push(r.t1 - r.t0 - h);
+        toConsent.push((waits[0] as { t: number }).t - r.t0);
+        afterApprove.push(r.t1 - Math.max(...mine.map((a) => a.clickedAt)));
+        // one call's timeline (ms after the call), to see where the time goes
+        sample = Object.fromEntries([...r.marks.map((m) => [m.stage, m.t - r.t0] as const), ...mine.map((a, k) => [`window-ready#${k}`, a.readyAt - r.t0] as const), ...mine.map((a, k) => [`approve#${k}`, a.clickedAt - r.t0] as const), ['result', r.t1 - r.t0] as const].map(([k, v]) => [k, Math.round(v * 10) / 10]));
       }
       return {
         n: overhead.length,
@@ -196,6 +205,10 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
         totalMs: stats(total),
         humanMs: stats(human),
         windowReadyMs: stats(windowReady),
+        // the two parts of the overhead: call → awaiting_consent at the page; last click → result
+        toConsentMs: stats(toConsent),
+        afterApproveMs: stats(afterApprove),
+        lastCallTimelineMs: sample,
         ...(errors.length > 0 && { errors: errors.slice(0, 5), errorCount: errors.length }),
       };
     };

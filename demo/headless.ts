@@ -81,7 +81,7 @@ export function findRepoRoot(): string {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.once('error', fail);
@@ -100,7 +100,7 @@ export function sealIsValid(report: Pick<VerificationReport, 'indication' | 'sig
 
 class DemoError extends Error {}
 
-interface Agent {
+export interface Agent {
   readonly proc: ChildProcess;
   readonly port: number;
   output(): string;
@@ -108,7 +108,8 @@ interface Agent {
   stop(): Promise<void>;
 }
 
-async function startAgent(root: string, port: number, stateDir: string, portal: string, log: (l: string) => void): Promise<Agent> {
+/** Starts `eseal agent --dev` with a policy for `portal` (fresh `stateDir`: it prints a pairing code). */
+export async function startAgent(root: string, port: number, stateDir: string, portal: string, log: (l: string) => void): Promise<Agent> {
   const pkiDir = process.env['ESEAL_DEV_PKI'] ?? join(stateDir, 'dev', 'pki');
   // The development policy (agent/dev/devSetup.ts) for this portal's origin, trusting the development
   // PKI so the verification can say "valid" rather than "chain unknown".
@@ -160,6 +161,55 @@ async function startAgent(root: string, port: number, stateDir: string, portal: 
         proc.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Debian Chromium (new headless) with the built extension loaded unpacked — a development install,
+ * whose local development policy is set to the agent port and `portal`.
+ */
+export async function launchWithExtension(exe: string, extDir: string, profile: string, agentPort: number, portal: string): Promise<{ context: BrowserContext; extensionId: string }> {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe,
+    headless: false,
+    locale: 'zh-CN',
+    viewport: { width: 1366, height: 900 },
+    // On Linux Chromium takes its UI language (the extension's locale) from the environment.
+    env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
+    acceptDownloads: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, '--lang=zh-CN',
+    ],
+  });
+  try {
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
+    const extensionId = new URL(worker.url()).host;
+    // The extension checks the policy, the agent checks it again.
+    await worker.evaluate(
+      async (devPolicy) => {
+        await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
+      },
+      { agentPort, portals: [{ origin: portal, actions: ALL_ACTIONS, sealTypes: SEAL_TYPES }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
+    );
+    return { context, extensionId };
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+}
+
+/** Pairs in the extension's options page with the code the agent printed; returns the options page. */
+export async function pairExtension(context: BrowserContext, extensionId: string, code: string): Promise<Page> {
+  if (!/^\d{8}$/.test(code)) throw new DemoError('签章服务没有打印配对码 / the agent printed no pairing code');
+  const page = await context.newPage();
+  await page.goto(`chrome-extension://${extensionId}/options.html`);
+  await page.fill('#pairCode', code);
+  await page.click('#pairButton');
+  await page.waitForFunction(() => ['ok', 'error'].includes(document.querySelector('#pairResult')?.className ?? ''), null, { timeout: 20_000 });
+  if ((await page.getAttribute('#pairResult', 'class')) !== 'ok') throw new DemoError(`配对失败 / pairing failed: ${(await page.textContent('#pairResult')) ?? ''}`);
+  await page.waitForFunction(() => document.querySelector('#agentStatus')?.className === 'ok', null, { timeout: 15_000 }).catch(() => undefined);
+  return page;
 }
 
 /**
@@ -305,30 +355,9 @@ export async function runHeadlessDemo(o: HeadlessOptions): Promise<HeadlessSumma
     await step('start', '启动签章服务、演示门户与 Chromium', async (r) => {
       agent = await startAgent(root, agentPort, stateDir, portal, log);
       server = startDemoServer(demoPort, join(root, 'demo', 'public'));
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: exe,
-        headless: false,
-        locale: 'zh-CN',
-        viewport: { width: 1366, height: 900 },
-        // On Linux Chromium takes its UI language (the extension's locale) from the environment.
-        env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
-        acceptDownloads: true,
-        args: [
-          '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync',
-          `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`, '--lang=zh-CN',
-        ],
-      });
-      const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
-      extensionId = new URL(worker.url()).host;
-      // An unpacked extension is a development install: its local development policy names the
-      // agent port and this portal (the extension checks the policy, the agent checks it again).
-      await worker.evaluate(
-        async (devPolicy) => {
-          await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
-        },
-        { agentPort, portals: [{ origin: portal, actions: ALL_ACTIONS, sealTypes: SEAL_TYPES }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
-      );
+      const launched = await launchWithExtension(exe, extDir, profile, agentPort, portal);
+      context = launched.context;
+      extensionId = launched.extensionId;
       r.detail = `agent ws://127.0.0.1:${agentPort}, portal ${portal}, extension ${extensionId}`;
     });
 
@@ -336,14 +365,7 @@ export async function runHeadlessDemo(o: HeadlessOptions): Promise<HeadlessSumma
       const c = context as BrowserContext;
       const code = agent?.code() ?? '';
       if (!/^\d{8}$/.test(code)) throw new DemoError(`签章服务没有打印配对码 / no pairing code printed:\n${agent?.output() ?? ''}`);
-      const page = await c.newPage();
-      await page.goto(`chrome-extension://${extensionId}/options.html`);
-      await page.fill('#pairCode', code);
-      await page.click('#pairButton');
-      await page.waitForFunction(() => document.querySelector('#pairResult')?.className === 'ok' || document.querySelector('#pairResult')?.className === 'error', null, { timeout: 20_000 });
-      const cls = await page.getAttribute('#pairResult', 'class');
-      if (cls !== 'ok') throw new DemoError(`配对失败 / pairing failed: ${(await page.textContent('#pairResult')) ?? ''}`);
-      await page.waitForFunction(() => document.querySelector('#agentStatus')?.className === 'ok', null, { timeout: 15_000 }).catch(() => undefined);
+      const page = await pairExtension(c, extensionId, code);
       r.screenshots.push(await shot(page, 'options-paired'));
       r.detail = `配对码 ${code} 已接受 / paired`;
       await page.close();
@@ -533,4 +555,5 @@ async function main(): Promise<void> {
   process.exitCode = summary.ok ? 0 : 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();
+// Run as a program only as itself (the bench bundles this module too).
+if (process.argv[1] && /headless\.(mjs|ts)$/.test(process.argv[1]) && fileURLToPath(import.meta.url) === resolve(process.argv[1])) await main();
