@@ -145,8 +145,14 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     return page.$$eval('.seal-badge', (els) => els.map((e) => ({ id: (e as HTMLElement).dataset['signatureId'] ?? '', status: (e as HTMLElement).dataset['status'] ?? '', onPage: e.closest('.page') !== null })));
   }
 
+  /** Console lines about the CSP (an eval or remote code attempt would show here). */
+  const cspViolations: string[] = [];
+
   async function open(src: string, shot?: string): Promise<Page> {
     const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (/Content Security Policy|unsafe-eval/i.test(msg.text())) cspViolations.push(msg.text());
+    });
     await page.goto(viewerUrl(src));
     expect(await settled(page), await page.textContent('#status-line') ?? '').toBe('ready');
     if (shot) await page.screenshot({ path: join(ARTIFACTS, shot), fullPage: false });
@@ -357,7 +363,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
   });
 
   afterAll(() => {
-    // Screenshots were written; list them so a failing run still shows what exists.
+    // Screenshots were written; and nothing in any opened document tripped the extension's CSP.
     if (existsSync(ARTIFACTS)) expect(readdirSync(ARTIFACTS).length).toBeGreaterThan(0);
+    expect(cspViolations).toEqual([]);
   });
 });
