@@ -39,6 +39,12 @@ export interface OptionsState {
   };
   readonly policy: { readonly source: string; readonly origin?: string; readonly fields?: readonly string[]; readonly portals: readonly string[]; readonly agentPort: number; readonly error?: SerializedError };
   readonly lastErrors: readonly ErrorRecord[];
+  /**
+   * Chrome's Local Network Access permission as this extension's background sees it (`granted`,
+   * `prompt`, `denied`; `unsupported` elsewhere). `denied` means the browser blocks the connection
+   * to the local agent: the fix is the LocalNetworkAccessAllowedForUrls policy (docs/admin).
+   */
+  readonly localNetworkAccess: Readonly<Record<string, string>>;
 }
 
 export type OptionsResponse = { readonly ok: true; readonly state: OptionsState; readonly report?: string } | { readonly ok: false; readonly error: SerializedError; readonly state?: OptionsState };
@@ -72,8 +78,24 @@ function readStatus(r: Record<string, unknown>): typeof lastStatus {
   return { development: r['development'] === true, ...(tokens && { tokens }), ...(policySource !== undefined && { policySource }) };
 }
 
+/** Permission names Chromium has used for Local Network Access (156 answers both). */
+const LNA_PERMISSIONS = ['local-network-access', 'loopback-network'] as const;
+
+async function localNetworkAccess(): Promise<Record<string, string>> {
+  const permissions = (globalThis as { navigator?: { permissions?: { query(d: { name: string }): Promise<{ state: string }> } } }).navigator?.permissions;
+  const out: Record<string, string> = {};
+  for (const name of LNA_PERMISSIONS) {
+    try {
+      out[name] = permissions ? (await permissions.query({ name })).state : 'unsupported';
+    } catch {
+      out[name] = 'unsupported';
+    }
+  }
+  return out;
+}
+
 async function state(deps: OptionsDeps): Promise<OptionsState> {
-  const [pairing, loaded, conn] = await Promise.all([deps.pairings.summary(), deps.loadPolicy(), deps.agent()]);
+  const [pairing, loaded, conn, lna] = await Promise.all([deps.pairings.summary(), deps.loadPolicy(), deps.agent(), localNetworkAccess()]);
   return {
     extensionVersion: deps.extensionVersion,
     pairing,
@@ -96,6 +118,7 @@ async function state(deps: OptionsDeps): Promise<OptionsState> {
       ...(loaded.error !== undefined && { error: loaded.error }),
     },
     lastErrors: deps.diagnostics.lastErrors,
+    localNetworkAccess: lna,
   };
 }
 
@@ -162,6 +185,7 @@ export function diagnosticReport(s: OptionsState, now = new Date()): string {
     agent: s.agent,
     pairing: { paired: s.pairing.paired, ...(s.pairing.keyId !== undefined && { keyId: s.pairing.keyId }), ...(s.pairing.pairedAt !== undefined && { pairedAt: s.pairing.pairedAt }) },
     policy: s.policy,
+    localNetworkAccess: s.localNetworkAccess,
     lastErrors: s.lastErrors.map((e) => ({ at: e.at, origin: e.origin, action: e.action, code: e.code, message: e.message, messageZh: e.messageZh })),
   };
   return JSON.stringify(report, null, 2);

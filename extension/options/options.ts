@@ -19,7 +19,7 @@ const set = (id: string, text: string, cls?: string) => {
   if (cls !== undefined) e.className = cls;
 };
 
-for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'tokensLabel', 'policySourceLabel', 'policyOriginLabel', 'policyErrorLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'reportPreviewLabel', 'lastErrorsLabel']) {
+for (const id of ['title', 'extensionVersionLabel', 'agentStatusLabel', 'pairingStatusLabel', 'lnaLabel', 'tokensLabel', 'policySourceLabel', 'policyOriginLabel', 'policyErrorLabel', 'pairingTitle', 'pairingHelp', 'pairButton', 'unpairButton', 'diagnosticsTitle', 'refreshButton', 'copyReportButton', 'reportPreviewLabel', 'lastErrorsLabel']) {
   set(id, t(id === 'title' ? 'optionsTitle' : id === 'extensionVersionLabel' ? 'extensionVersion' : id === 'agentStatusLabel' ? 'agentStatus' : id));
 }
 set('extensionVersion', api.runtime.getManifest().version);
@@ -37,6 +37,11 @@ function render(s: OptionsState): void {
   const a = s.agent;
   set('agentStatus', a.state === 'ready' ? t('agentConnected', a.agentVersion ?? '?') + (a.development ? ` — ${t('agentDevelopment')}` : '') : `${t('agentNotConnected')}${a.lastError ? ` (${a.lastError})` : ''} — ${a.url}`, a.state === 'ready' ? 'ok' : 'error');
   set('pairingStatus', s.pairing.paired ? t('pairedSince', [s.pairing.pairedAt ?? '', s.pairing.keyId ?? '']) : t('notPaired'), s.pairing.paired ? 'ok' : 'error');
+  // Local Network Access: "denied" (or the agent unreachable while it runs) → the admin policy fixes it.
+  const lnaStates = Object.values(s.localNetworkAccess);
+  const lnaDenied = lnaStates.includes('denied');
+  const lnaText = lnaStates.every((v) => v === 'unsupported') ? t('lnaUnsupported') : Object.entries(s.localNetworkAccess).map(([k, v]) => `${k}: ${v}`).join(', ');
+  set('lna', `${lnaText}${lnaDenied || (a.state !== 'ready' && a.lastError === 'ERR_AGENT_UNAVAILABLE') ? ` — ${t('lnaHint')}` : ''}`, lnaDenied ? 'error' : '');
   const tokens = a.tokens;
   set('tokens', tokens === undefined ? t('unknownYet') : tokens.length === 0 ? t('noTokens') : tokens.map((k) => `${k.label} (${k.backend}${k.serial ? ` ${k.serial}` : ''})`).join('; '), tokens !== undefined && tokens.length > 0 ? 'ok' : 'error');
   set('policySource', `${t(`policySource_${s.policy.source.replace('-', '_')}`)}${s.policy.portals.length ? `: ${s.policy.portals.join(', ')}` : ''}`, s.policy.error ? 'error' : '');

@@ -100,6 +100,8 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
     await page.click('#refreshButton');
     await expect.poll(() => page.getAttribute('#tokens', 'class'), { timeout: 15_000 }).toBe('ok');
     expect(await page.textContent('#agentStatus')).toMatch(/\d+\.\d+\.\d+/);
+    // Chromium 156 answers the Local Network Access permission query (shown for the helpdesk).
+    expect(await page.textContent('#lna')).toMatch(/loopback-network: (granted|prompt|denied)/);
     // The button copies the report and also shows what was copied on the page.
     await page.click('#copyReportButton');
     await expect.poll(() => page.textContent('#copyResult'), { timeout: 10_000 }).not.toBe('');

@@ -57,7 +57,9 @@ describe('diagnostic report', () => {
     expect(r.ok).toBe(true);
     const report = JSON.parse(r.ok ? r.report ?? '' : '') as Record<string, unknown>;
     // userAgent is there in a browser (and in Node ≥ 21, which has navigator).
-    expect(Object.keys(report).filter((k) => k !== 'userAgent').sort()).toEqual(['agent', 'extensionVersion', 'generatedAt', 'lastErrors', 'pairing', 'policy', 'reportVersion']);
+    expect(Object.keys(report).filter((k) => k !== 'userAgent').sort()).toEqual(['agent', 'extensionVersion', 'generatedAt', 'lastErrors', 'localNetworkAccess', 'pairing', 'policy', 'reportVersion']);
+    // Node has no Local Network Access permission: reported as unsupported, not guessed.
+    expect(report['localNetworkAccess']).toEqual({ 'local-network-access': 'unsupported', 'loopback-network': 'unsupported' });
     expect(report).toMatchObject({
       extensionVersion: '0.1.0',
       agent: { state: expect.any(String) as string, url: 'ws://127.0.0.1:1' },
