@@ -35,7 +35,8 @@ export const pdfSeal: Handler = async (scope, services) => {
   const placement = placementOf((scope.params['placement'] ?? {}));
   const display = scope.params['display'] as { title: string; docName?: string; pages?: number };
   const fileName = str(scope.params, 'fileName');
-  const pdf = new Uint8Array(Buffer.from(str(scope.params, 'document') ?? '', 'base64'));
+  const decoded = Buffer.from(str(scope.params, 'document') ?? '', 'base64');
+  const pdf = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length); // a plain view: pdf.js refuses Buffers
   if (pdf.length < 8) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'not a PDF' });
   const reason = str(scope.params, 'reason');
   const location = str(scope.params, 'location');

@@ -73,6 +73,16 @@ describe('eseal pdf seal', () => {
     expect(opensslVerifyTbsSign(sig!.cms!, ses.cert)).toMatch(/Signature Verified Successfully/);
   });
 
+  it('`eseal verify` reports the sealed PDF TOTAL_PASSED with the test PKI anchor', () => {
+    const out = join(dir, 'out1.pdf');
+    const pki = testPkiDir();
+    const r = eseal(['verify', '--json', '--trust', join(pki, 'root.pem'), '--intermediate', join(pki, 'inter.pem'), out]);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as { indication: string; signatures: unknown[] };
+    expect(report.signatures).toHaveLength(1);
+    expect(report.indication).toBe('TOTAL_PASSED');
+  });
+
   it('--json, keyword placement and --cms', () => {
     const out = join(dir, 'out-kw.pdf');
     const r = eseal(sealArgs(out, '--keyword', 'Hello ESeal', '--cms', '--json'), { pin: DEV_TOKEN_PIN });

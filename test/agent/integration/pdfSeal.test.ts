@@ -179,6 +179,14 @@ describe('pdf.seal on the development SM2 software token', () => {
     expect(progress.filter((p) => p['stage'] === 'awaiting_consent')).toEqual([]);
   });
 
+  it('the strict schema refuses unknown fields, fractional millimetres and a PIN parameter', async () => {
+    for (const bad of [params(classicPdf(), { extra: 1 }), params(classicPdf(), { placement: { page: 1, x: 10.5, y: 20 } }), params(classicPdf(), { pin: DEV_PIN }), params(classicPdf(), { document: 'not base64!' })]) {
+      const { res, progress } = await client.request('pdf.seal', bad, { ctx, consent: { pins: [DEV_PIN] } });
+      expect(res).toMatchObject({ ok: false, error: { code: 'ERR_PROTOCOL_MALFORMED' } });
+      expect(progress).toEqual([]);
+    }
+  });
+
   it('policy: a portal without pdf.seal, and a seal type the portal may not use, are denied', async () => {
     const other = await client.request('pdf.seal', params(classicPdf()), { ctx: { origin: READONLY }, consent: { pins: [DEV_PIN] } });
     expect(other.res).toMatchObject({ ok: false, error: { code: 'ERR_POLICY_DENIED' } });
