@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { unzipSync, zipSync } from 'fflate';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
@@ -20,6 +21,8 @@ import { loadTestPki } from '../support/testPki.js';
 import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
 import { drawSealPng } from '../../agent/dev/sealPicture.js';
 import { preparePdfSignature, sealPictureAppearance } from '../../shared/pdf/index.js';
+import { sm3 } from '../../shared/crypto/sm3.js';
+import { detachedCms, makeTestPki } from '../shared/cms/cmsBuilder.js';
 import { classicPdf } from '../shared/pdf/support/makePdf.js';
 import { addAnnotation, signWith } from '../shared/verify/pdfFixtures.js';
 
@@ -52,6 +55,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
   let profile = '';
   let extDir = '';
   const pdfs = new Map<string, Uint8Array>();
+  let cmsPki: ReturnType<typeof makeTestPki> | undefined;
+  let pkiOfd: Uint8Array | undefined;
 
   beforeAll(async () => {
     // Signed here with the test PKI: ECDSA P-256 CMS, SM2 SES_Signature; tampered and annotated copies.
@@ -87,6 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
       if (path === '/openViewer.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(pageScript);
       if (path === '/portal.html') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><title>portal</title><script src="/openViewer.js"></script><p>门户</p>');
+      if (path === '/signed/test-pki.ofd' && pkiOfd) return res.writeHead(200, { 'content-type': 'application/ofd' }).end(pkiOfd);
       const ofd = /^\/ofd\/([\w.-]+\.ofd)$/.exec(path)?.[1];
       if (ofd && existsSync(join(SAMPLES, ofd))) return res.writeHead(200, { 'content-type': 'application/ofd' }).end(readFileSync(join(SAMPLES, ofd)));
       const pdf = /^\/pdf\/([\w.-]+\.pdf)$/.exec(path)?.[1];
@@ -122,7 +128,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     await context?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await agent?.stop();
-    for (const d of [profile, extDir]) if (d) rmSync(d, { recursive: true, force: true });
+    for (const d of [profile, extDir, cmsPki?.dir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   async function setPolicy(agentPort: number): Promise<void> {
@@ -316,11 +322,25 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
   describe('with the agent paired (its policy trusts the test PKI)', () => {
     beforeAll(async () => {
       const pki = await loadTestPki();
+      // An OFD signed by a test PKI (as in test/agent/cli/verify.test.ts): the GOMAIN two-signature
+      // sample with both signed values replaced by GM/T 0010 signatures over the untouched Signature.xml.
+      cmsPki = makeTestPki();
+      const files: Record<string, Uint8Array> = unzipSync(new Uint8Array(readFileSync(join(SAMPLES, 'gomain-two-digital-signs-gmt0010.ofd'))));
+      for (const sign of ['Sign_0', 'Sign_1']) {
+        const xmlName = `Doc_0/Signs/${sign}/Signature.xml`;
+        const xml = new TextDecoder().decode(files[xmlName]).replace(/FileRef="\/?([^"]+)"(\s*)>(\s*)<ofd:CheckValue>[^<]*</g, (_m, ref: string, a: string, b: string) => {
+          const data = files[ref] as Uint8Array;
+          return `FileRef="/${ref}"${a}>${b}<ofd:CheckValue>${Buffer.from(sm3(data)).toString('base64')}<`;
+        });
+        files[xmlName] = new TextEncoder().encode(xml);
+        files[`Doc_0/Signs/${sign}/SignedValue.dat`] = detachedCms(cmsPki.unit, files[xmlName], new Date(Date.now() + 5000));
+      }
+      pkiOfd = zipSync(files);
       agent = await startAgent({
         policy: {
           extensionOrigins: [EXT_ORIGIN],
           portals: [{ origin: portal, actions: ['status', 'verify'] }],
-          trust: { roots: [pki.certFiles.root, pki.certFiles.inter] },
+          trust: { roots: [pki.certFiles.root, pki.certFiles.inter, cmsPki.rootPem, cmsPki.interPem] },
           development: { allowHttpLocalhost: true },
         },
       });
@@ -341,6 +361,20 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
         expect(await page.textContent('#overall')).toBe('全部 1 个签章/签名有效');
         await page.close();
       }
+    });
+
+    it('an OFD signed by a test PKI → valid with the agent; unknown in the browser alone', async () => {
+      const page = await open(`${portal}/signed/test-pki.ofd`, 'ofd-test-pki-agent.png');
+      expect(await page.evaluate(() => document.body.dataset['verifiedBy'])).toBe('agent');
+      expect((await badges(page)).map((b) => b.status)).toEqual(['valid', 'valid']);
+      await page.close();
+      // The same document where the agent is not reachable: the browser's own report.
+      await setPolicy(await freePort());
+      const alone = await open(`${portal}/signed/test-pki.ofd`);
+      expect(await alone.evaluate(() => document.body.dataset['verifiedBy'])).toBe('browser');
+      expect((await badges(alone)).map((b) => b.status)).toEqual(['unknown', 'unknown']);
+      await alone.close();
+      await setPolicy(agent?.port ?? 0);
     });
 
     it('an annotation added after sealing → still valid, and the panel shows the change', async () => {
