@@ -108,19 +108,25 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-/** Starts `eseal agent --dev` with a policy for `portal` (fresh `stateDir`: it prints a pairing code). */
-export async function startAgent(root: string, port: number, stateDir: string, portal: string, log: (l: string) => void): Promise<Agent> {
-  const pkiDir = process.env['ESEAL_DEV_PKI'] ?? join(stateDir, 'dev', 'pki');
-  // The development policy (agent/dev/devSetup.ts) for this portal's origin, trusting the development
-  // PKI so the verification can say "valid" rather than "chain unknown".
-  const policy = {
-    extensionOrigins: [`chrome-extension://${readFileSync(join(root, 'extension', 'EXTENSION_ID'), 'utf8').trim()}`],
+/**
+ * The development policy (agent/dev/devSetup.ts devPolicy) for a demo portal origin, also trusting the
+ * development PKI, so that verifying what the demo sealed says "valid" rather than "chain unknown".
+ * The intermediate is listed too: a signature carries only the signer's certificate.
+ */
+export function demoPolicy(extensionId: string, portal: string, pkiDir: string): Record<string, unknown> {
+  return {
+    extensionOrigins: [`chrome-extension://${extensionId}`],
     portals: [{ origin: portal, name: 'ESeal 演示门户 / demo portal', actions: ALL_ACTIONS, sealTypes: SEAL_TYPES }],
     batch: { enabled: true, maxItems: 1000, cachePin: true, ttlSeconds: 600 },
     development: { allowHttpLocalhost: true },
-    // The intermediate too: the signature carries only the signer's certificate.
     trust: { roots: [join(pkiDir, 'root.pem'), join(pkiDir, 'inter.pem')] },
   };
+}
+
+/** Starts `eseal agent --dev` with a policy for `portal` (fresh `stateDir`: it prints a pairing code). */
+export async function startAgent(root: string, port: number, stateDir: string, portal: string, log: (l: string) => void): Promise<Agent> {
+  const pkiDir = process.env['ESEAL_DEV_PKI'] ?? join(stateDir, 'dev', 'pki');
+  const policy = demoPolicy(readFileSync(join(root, 'extension', 'EXTENSION_ID'), 'utf8').trim(), portal, pkiDir);
   const policyPath = join(stateDir, 'demo-policy.json');
   writeFileSync(policyPath, JSON.stringify(policy, null, 2));
   const proc = spawn(process.execPath, [join(root, 'dist/agent/eseal.mjs'), 'agent', '--dev', '--port', String(port), '--state-dir', stateDir, '--policy', policyPath], {
@@ -537,6 +543,12 @@ export function summaryText(s: HeadlessSummary): string {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args[0] === '--policy-json') {
+    // For scripts/start.sh: the same policy for the interactive demo (PORTAL PKI_DIR).
+    const [, portal = 'http://localhost:8080', pki = ''] = args;
+    process.stdout.write(JSON.stringify(demoPolicy(readFileSync(join(findRepoRoot(), 'extension', 'EXTENSION_ID'), 'utf8').trim(), portal, pki), null, 2) + '\n');
+    return;
+  }
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write('用法 / usage: node dist/demo/headless.mjs [输出目录 OUTPUT-DIR]\n');
     return;

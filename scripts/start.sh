@@ -31,7 +31,12 @@ ext_id=$(cat extension/EXTENSION_ID)
 port=${ESEAL_AGENT_PORT:-17530}
 demo_port=${ESEAL_DEMO_PORT:-8080}
 
-node dist/agent/eseal.mjs agent --dev --port "$port" \
+# The development policy for the demo portal's origin, also trusting the development PKI (so the
+# verification page can say the demo's seals are valid); the agent builds that PKI on first start.
+state_dir=${ESEAL_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/eseal}
+policy_file=dist/demo/dev-policy.json
+node dist/demo/headless.mjs --policy-json "http://localhost:$demo_port" "${ESEAL_DEV_PKI:-$state_dir/dev/pki}" > "$policy_file"
+node dist/agent/eseal.mjs agent --dev --port "$port" --policy "$policy_file" \
   --allow-origin "chrome-extension://$ext_id" &
 agent_pid=$!
 ESEAL_DEMO_PORT=$demo_port node dist/demo/server.mjs &
