@@ -22,6 +22,58 @@ declare global {
     interface CallOptions {
       /** Reply timer in ms (→ ERR_TIMEOUT); defaults per call. */
       readonly timeoutMs?: number;
+      /** Progress of this call (never the PIN or other consent details). */
+      readonly onProgress?: (progress: Progress) => void;
+    }
+
+    /** What a page learns while a sealing call runs. */
+    interface Progress {
+      /** Which SDK call: sealData, sealBatch, sealPdf. */
+      readonly action: string;
+      readonly stage: 'queued' | 'awaiting_consent' | 'awaiting_pin' | 'awaiting_pinpad' | 'signing' | 'item';
+      /** stage `item` (batches): the item's outcome, in order. */
+      readonly index?: number;
+      readonly total?: number;
+      readonly itemId?: string;
+      readonly ok?: boolean;
+      readonly signature?: string;
+      readonly dataHash?: { readonly alg: string; readonly value: string };
+      readonly signedAt?: string;
+      readonly error?: { readonly code: string; readonly message: string; readonly messageZh: string };
+    }
+
+    /** Seal centre in whole mm from the top-left of the page as displayed (pages from 1), or a keyword. */
+    type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
+
+    interface SealPdfRequest {
+      /** The PDF (≤ 4 MiB): bytes or Base64 text. */
+      readonly document: Uint8Array | ArrayBuffer | string;
+      readonly fileName?: string;
+      /** Shown in the consent window. */
+      readonly title: string;
+      readonly docName?: string;
+      readonly placement: PdfPlacement;
+    }
+
+    interface SealPdfOptions extends SealOptions {
+      readonly reason?: string;
+      readonly location?: string;
+      /** SM2 seals: a GM/T 0010 CMS in /Contents instead of a GB/T 38540 SES_Signature. */
+      readonly cms?: boolean;
+    }
+
+    interface SealPdfResult {
+      /** The sealed PDF (the original plus one incremental update). */
+      readonly document: Uint8Array;
+      readonly fieldName: string;
+      readonly sealId: string;
+      readonly format: 'SES_Signature' | 'CMS';
+      readonly cert: string;
+      readonly signedAt: string;
+      readonly dataHash: { readonly alg: string; readonly value: string } | string;
+      readonly page: number;
+      readonly rect: readonly [number, number, number, number];
+      readonly auditSeq: number;
     }
 
     type SealType = 'official' | 'legal' | 'personal';
@@ -93,11 +145,18 @@ declare global {
       status(options?: CallOptions): Promise<StatusResult>;
       listSeals(filter?: { readonly sealType?: SealType; readonly tokenSerial?: string; readonly includePictures?: boolean }, options?: CallOptions): Promise<{ readonly seals: readonly SealInfo[] }>;
       sealData(item: SealItem, options: SealOptions): Promise<SealResult>;
+      /** One consent listing every item, one PIN, then per-item results (also as `item` progress). */
       sealBatch(items: readonly SealItem[], options: SealOptions): Promise<BatchResult>;
+      /** Stamps the seal into a PDF after consent (the window previews the page with the seal) and PIN. */
+      sealPdf(request: SealPdfRequest, options: SealPdfOptions): Promise<SealPdfResult>;
       /** Verification report (docs/verification-report.md). */
       verify(request: { readonly document: string | Uint8Array | ArrayBuffer; readonly fileName?: string; readonly includePictures?: boolean }, options?: CallOptions): Promise<Readonly<Record<string, unknown>>>;
       /** `token.changed`: a USB KEY was inserted or removed. Returns the unsubscribe function. */
-      on(event: 'token.changed', listener: (data: { readonly present?: boolean; readonly tokenLabel?: string } & Readonly<Record<string, unknown>>) => void): () => void;
+      on(event: 'token.changed', listener: (data: { readonly type?: 'inserted' | 'removed'; readonly present?: boolean; readonly label?: string; readonly serial?: string } & Readonly<Record<string, unknown>>) => void): () => void;
+      /** `token.idle`: a USB KEY left inserted and unused (remind the user to remove it). */
+      on(event: 'token.idle', listener: (data: { readonly label: string; readonly serial: string; readonly idleMinutes: number; readonly messageZh: string; readonly message: string }) => void): () => void;
+      /** `progress`: of this page's running calls (no subscription needed). */
+      on(event: 'progress', listener: (progress: Progress) => void): () => void;
     }
   }
 

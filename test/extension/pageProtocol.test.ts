@@ -137,6 +137,51 @@ describe('page SDK + content-script relay', () => {
     expect(JSON.stringify(page.posted)).not.toContain('123456');
   });
 
+  it('progress reaches only the running call (onProgress and on("progress"), no subscription); sealPdf sends only its fields and returns bytes', async () => {
+    const page = fakePage();
+    const fromBackground: ((m: unknown) => void)[] = [];
+    let release: (v: unknown) => void = () => undefined;
+    const base = fakeRuntime((m) => ((m as { action: string }).action === 'sealPdf' ? new Promise((r) => (release = r)) : ok({})));
+    startRelay(page.win, { ...base, onMessage: { addListener: (l) => void fromBackground.push(l) } });
+    const eseal = createESealClient(page.win);
+    const perCall: unknown[] = [];
+    const global: unknown[] = [];
+    eseal.on('progress', (p) => global.push(p));
+    const placement = { page: 1, x: 10, y: 20, pin: '1234' } as unknown as { page: number; x: number; y: number };
+    const sealed = eseal.sealPdf({ document: new Uint8Array([37, 80, 68, 70]), title: '通知', placement }, { sealId: 's1', reason: '同意', pin: '123456', onProgress: (p: unknown) => perCall.push(p) } as unknown as { sealId: string });
+    await new Promise((r) => setTimeout(r, 5));
+    const sent = base.sent[0] as { ticket: string };
+    expect(sent).toEqual({ type: 'eseal:page', action: 'sealPdf', params: { sealId: 's1', document: 'JVBERg==', display: { title: '通知' }, placement: { page: 1, x: 10, y: 20 }, reason: '同意' }, ticket: expect.stringMatching(/^sealPdf\./) as string });
+    for (const l of fromBackground) l({ type: 'eseal:progress', ticket: 'sealData.0000', progress: { stage: 'signing' } }); // not in flight here
+    for (const l of fromBackground) l({ type: 'eseal:progress', ticket: sent.ticket, progress: { stage: 'awaiting_consent' } });
+    for (const l of fromBackground) l({ type: 'other', ticket: sent.ticket, progress: { stage: 'signing' } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(perCall).toEqual([{ stage: 'awaiting_consent', action: 'sealPdf' }]);
+    expect(global).toEqual(perCall);
+    release(ok({ document: 'JVBERg==', fieldName: 'Signature1', page: 1 }));
+    const r = await sealed;
+    expect(r.document).toBeInstanceOf(Uint8Array);
+    expect([...r.document]).toEqual([37, 80, 68, 70]);
+    expect(r).toMatchObject({ fieldName: 'Signature1', page: 1 });
+    expect(base.sent.filter((m) => (m as { action: string }).action === 'subscribe')).toEqual([]);
+    expect(JSON.stringify(base.sent)).not.toContain('123456');
+  });
+
+  it('agent events: only token.changed and token.idle reach the page', async () => {
+    const page = fakePage();
+    const runtime = fakeRuntime(() => ok({ subscribed: true }));
+    startRelay(page.win, runtime);
+    const eseal = createESealClient(page.win);
+    const idle: unknown[] = [];
+    eseal.on('token.idle', (d) => idle.push(d));
+    await new Promise((r) => setTimeout(r, 5));
+    runtime.ports[0]?.deliver({ event: 'authenticated', data: { keyId: 'k' } });
+    runtime.ports[0]?.deliver({ event: 'token.idle', data: { label: 'KEY', idleMinutes: 30 } });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(idle).toEqual([{ label: 'KEY', idleMinutes: 30 }]);
+    expect(JSON.stringify(page.posted)).not.toContain('authenticated');
+  });
+
   it('hostile messages on the page neither crash nor settle a call; replayed results are ignored', async () => {
     const page = fakePage();
     let answer: (v: unknown) => void = () => undefined;
