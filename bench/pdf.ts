@@ -274,7 +274,7 @@ async function makeHsm(tmp: string, pki: Pki): Promise<Hsm> {
 }
 
 /** Signs `input` ten times (P-256 and RSA alternating, test PKI, standard CMS) for the verification bench. */
-async function makeTenSignaturePdf(input: string, output: string, pkiDir: string): Promise<void> {
+export async function makeTenSignaturePdf(input: string, output: string, pkiDir: string): Promise<void> {
   const signers = (['p256', 'rsa'] as const).map((name) => ({
     key: createPrivateKey(readFileSync(join(pkiDir, `${name}.key`))),
     cert: parseCertificates(readFileSync(join(pkiDir, `${name}.pem`), 'utf8'))[0] as Certificate,

@@ -31,7 +31,7 @@ function writeAll(fd: number, data: Uint8Array): void {
 }
 
 /** Ours, file → file: the CMS branch of agent/pdf/sealPdf.ts without token and consent (see bench/pdf.ts). */
-async function stampOurs(a: StampArgs): Promise<ChildResult> {
+export async function stampOurs(a: StampArgs): Promise<ChildResult> {
   const key = createPrivateKey(readFileSync(a.keyPem));
   const [cert] = parseCertificates(readFileSync(a.certPem, 'utf8'));
   if (cert === undefined) throw new Error('no certificate');
@@ -88,20 +88,19 @@ async function stampOurs(a: StampArgs): Promise<ChildResult> {
   return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: 'shared/pdf preparePdfSignatureRevision + node:crypto SHA-256 + shared/cms buildSignedData (RSA, node:crypto) + fillPdfSignatureRevision' };
 }
 
-/** The named exports of a CommonJS package under every bundling (split chunks put them on `default`). */
-function cjsExports<T extends object>(m: T): T {
+/** `m` if it has the named export `key`, else its `default` (CommonJS interop differs between bundles and loaders). */
+function cjsExports<T extends object>(m: T, key: string): T {
+  if (key in m) return m;
   const d = (m as { default?: unknown }).default;
-  return d !== null && typeof d === 'object' ? (d as T) : m;
+  return d !== null && typeof d === 'object' && key in d ? (d as T) : m;
 }
 
 /** @signpdf 3.3.0, file → file, as its README shows it. */
-async function stampSignpdf(a: StampArgs): Promise<ChildResult> {
+export async function stampSignpdf(a: StampArgs): Promise<ChildResult> {
   // Loaded here so the other children do not pay for node-forge.
-  const [{ SignPdf }, { plainAddPlaceholder }, { P12Signer }] = (await Promise.all([import('@signpdf/signpdf'), import('@signpdf/placeholder-plain'), import('@signpdf/signer-p12')])).map(cjsExports) as [
-    typeof SignPdfModule,
-    typeof PlaceholderPlainModule,
-    typeof SignerP12Module,
-  ];
+  const { SignPdf } = cjsExports<typeof SignPdfModule>(await import('@signpdf/signpdf'), 'SignPdf');
+  const { plainAddPlaceholder } = cjsExports<typeof PlaceholderPlainModule>(await import('@signpdf/placeholder-plain'), 'plainAddPlaceholder');
+  const { P12Signer } = cjsExports<typeof SignerP12Module>(await import('@signpdf/signer-p12'), 'P12Signer');
   const p12 = readFileSync(a.p12);
   const phases: Record<string, number> = {};
   let t = performance.now();
