@@ -242,6 +242,22 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
     return isName(r.resolve(r.resolveDict(d.get('Parent'))?.get('FT')), 'Sig');
   };
   const isAnnot = (d: PdfDict) => isName(d.get('Type'), 'Annot') || (isName(d.get('Subtype')) && ANNOT_SUBTYPES.has((d.get('Subtype') as { name: string }).name) && d.has('Rect'));
+  // Page content streams as signed (only looked up when a changed stream needs a better note).
+  let contentNums: Set<number> | undefined;
+  const contentStreams = (): Set<number> => {
+    if (contentNums !== undefined) return contentNums;
+    contentNums = new Set();
+    try {
+      for (const p of atSigning.pageRefs()) {
+        const c = atSigning.resolveDict(p)?.get('Contents');
+        const list = isRef(c) ? [c, ...(Array.isArray(atSigning.resolve(c)) ? (atSigning.resolve(c) as PdfObject[]) : [])] : Array.isArray(c) ? c : [];
+        for (const x of list) if (isRef(x)) contentNums.add(x.num);
+      }
+    } catch {
+      // A broken page tree only costs the nicer note; the level is OTHER either way.
+    }
+    return contentNums;
+  };
   const infoNum = isRef(atSigning.trailer.get('Info')) ? (atSigning.trailer.get('Info') as PdfRef).num : -1;
   const rootNum = atSigning.rootRef.num;
   const afRaw = atSigning.catalog().get('AcroForm');
@@ -308,6 +324,7 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
       if (before.has('FT') && within(new Set(['V', 'AP', 'AS']))) return { level: 'FORM_FILLING', note: 'form field value changed' };
       if (isAnnot(before)) return { level: 'ANNOTATIONS', note: 'annotation changed' };
     }
+    if (before instanceof PdfStream && contentStreams().has(num)) return { level: 'OTHER', note: 'page content stream changed' };
     return { level: 'OTHER', note: 'object changed' };
   };
 

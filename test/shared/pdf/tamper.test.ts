@@ -67,7 +67,7 @@ describe('tampering: later revisions', () => {
       expect(s?.pdf?.modificationLevel).toBe('OTHER');
       expect(s?.pdf?.modificationsAllowed).toBe(false);
       expect(s?.pdf?.coverage).toBe('ENTIRE_REVISION');
-      expect(s?.pdf?.changes.map((c) => c.objectNumber)).toContain(4);
+      expect(s?.pdf?.changes).toContainEqual({ objectNumber: 4, level: 'OTHER', note: 'page content stream changed' });
       expect(statusOf(s, 'pdf.modifications')).toEqual(['failed']);
       // the signed bytes themselves are intact
       expect(statusOf(s, 'signature.value')).toEqual(['passed']);

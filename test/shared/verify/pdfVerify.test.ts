@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSES_Signature } from '../../../shared/seal/index.js';
-import { readPdfSignatures, type IncrementalHash } from '../../../shared/pdf/index.js';
+import { unzipSync } from 'fflate';
+import { fillPdfSignature, preparePdfSignature, readPdfSignatures, type IncrementalHash } from '../../../shared/pdf/index.js';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import { renderReportText } from '../../../shared/verify/renderReportText.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
@@ -184,5 +185,24 @@ describe('verifyDocument: PDF range hashing with a caller-supplied hasher', () =
     bad[at] = 0x4a;
     const t = await verifyDocument(bad, { ...anchors(), createHash: hashers(true).createHash });
     expect(t.signatures.map((s) => s.subIndications)).toEqual([['HASH_FAILURE'], ['HASH_FAILURE'], ['HASH_FAILURE'], ['HASH_FAILURE']]);
+  });
+});
+
+describe('verifyDocument: PDF carrying a GM/T 0031 (v1) SES_Signature', () => {
+  it('is recognised as SES_Signature v1 by structure; its dataHash (made for an OFD) does not match the ranges', async () => {
+    // The DMS360 sample's v1 signature, placed in a PDF's /Contents: the verifier must read v1, and the
+    // range digest it computes is SM3 over this PDF, which the signature never covered.
+    const files = unzipSync(new Uint8Array(readFileSync('test/fixtures/samples/ofd/dms360-v1-seal.ofd')));
+    const v1 = files['Doc_0/Signs/Sign_0/SignedValue.dat'] as Uint8Array;
+    const prepared = preparePdfSignature(classicPdf(), { page: 0, rect: [400, 700, 520, 800], signingTime: new Date(), contentsReserveBytes: 40000, subFilter: 'adbe.pkcs7.detached', fieldName: 'V1' });
+    const r = await verifyDocument(fillPdfSignature(prepared, v1));
+    const s = r.signatures[0];
+    expect(s?.format).toBe('SES_Signature v1');
+    expect(s?.kind).toBe('seal');
+    expect(s?.seal?.format).toBe('v1');
+    expect(s?.indication).toBe('TOTAL_FAILED');
+    expect(s?.subIndications).toContain('HASH_FAILURE');
+    expect(s?.checks.find((c) => c.id === 'signature.data-hash')?.status).toBe('failed');
+    expect(s?.checks.find((c) => c.id === 'pdf.byte-range')?.status).toBe('passed');
   });
 });
