@@ -204,6 +204,8 @@ export interface SealPdfResult extends Omit<PdfSealAuthorization, 'entry' | 'sig
   readonly byteRange: readonly [number, number, number, number];
   /** The /Contents value (DER). */
   readonly signature: Uint8Array;
+  /** Bytes reserved for /Contents (the signature plus room for a timestamp). */
+  readonly reservedBytes: number;
   readonly certDer: Uint8Array;
   readonly signedAt: Date;
   /** 1-based. */
@@ -225,11 +227,21 @@ function maxSignatureBytes(cert: Certificate): number {
   return 72;
 }
 
-/** Builds the CMS once with a dummy signature of maximal size: the real one is never larger. */
-async function cmsDryRun(cert: Certificate, digestAlg: 'SM3' | 'SHA-256'): Promise<number> {
+/**
+ * The CMS for `format: 'CMS'`: GM/T 0010 SM2 SignedData (SM3, signingTime) for SM2 keys, RFC 5652
+ * SignedData (SHA-256, signingCertificateV2) for ECDSA P-256 / RSA. `signDigest` is the token's.
+ */
+function buildPdfCms(cert: Certificate, dataHash: Uint8Array, time: Date, signDigest: (digest: Uint8Array) => Promise<Uint8Array>): Promise<Uint8Array> {
+  if (cert.publicKey.algorithm !== 'SM2') return buildTokenCms({ cert, contentDigest: dataHash, signDigest });
+  const point = cert.publicKey.point;
+  if (point === undefined) throw new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm: 'SM2 certificate without a public point' });
+  return buildSignedData({ signerCertificate: cert, contentDigest: dataHash, digestAlgorithm: 'SM3', signingTime: time, sign: (attrs) => signDigest(sm2Digest(point, attrs)) });
+}
+
+/** The same CMS built once with a dummy signature of maximal size: the real one is never larger. */
+async function cmsDryRun(cert: Certificate, time: Date): Promise<number> {
   const dummy = new Uint8Array(maxSignatureBytes(cert)).fill(0x55);
-  const der = await buildSignedData({ signerCertificate: cert, contentDigest: new Uint8Array(32), digestAlgorithm: digestAlg, sign: () => Promise.resolve(dummy) });
-  return der.length;
+  return (await buildPdfCms(cert, new Uint8Array(32), time, () => Promise.resolve(dummy))).length;
 }
 
 /** The whole pipeline; see the module comment. */
@@ -258,7 +270,7 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
   };
   // The field name is chosen by the writer; it only affects the SES estimate by a few bytes, so the
   // estimate takes a generous name length.
-  const reserve = (format === 'SES_Signature' ? sesReserve(entry, signer, 'Signature0000000') : await cmsDryRun(signer.cert, digestAlg)) + TIMESTAMP_SLACK_BYTES;
+  const reserve = (format === 'SES_Signature' ? sesReserve(entry, signer, 'Signature0000000') : await cmsDryRun(signer.cert, time)) + TIMESTAMP_SLACK_BYTES;
   const prepared = preparePdfSignatureRevision(o.pdf, { ...base, contentsReserveBytes: reserve });
   const dataHash = hashPdfRanges(o.pdf, prepared, digestAlg);
   const documentSm3 = sm3Of(o.pdf);
@@ -269,18 +281,8 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
   let signature: Uint8Array;
   if (format === 'SES_Signature') {
     signature = (await signSealItem({ session: o.session, sealDer: entry.der, signer, dataHash, propertyInfo: prepared.fieldName, time })).der;
-  } else if (sm2) {
-    const point = signer.cert.publicKey.point;
-    if (point === undefined) throw new SealError('ERR_CRYPTO_ALGORITHM_UNSUPPORTED', { algorithm: 'SM2 certificate without a public point' });
-    signature = await buildSignedData({
-      signerCertificate: signer.cert,
-      contentDigest: dataHash,
-      digestAlgorithm: 'SM3',
-      signingTime: time,
-      sign: (attrs) => o.session.signDigest(signer.tokenCert.id, sm2Digest(point, attrs)),
-    });
   } else {
-    signature = await buildTokenCms({ cert: signer.cert, contentDigest: dataHash, signDigest: (d) => o.session.signDigest(signer.tokenCert.id, d) });
+    signature = await buildPdfCms(signer.cert, dataHash, time, (d) => o.session.signDigest(signer.tokenCert.id, d));
   }
   const revision = fillPdfSignatureRevision(prepared, signature);
   return {
@@ -291,6 +293,7 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
     fieldName: prepared.fieldName,
     format,
     signature,
+    reservedBytes: (prepared.contentsLength - 2) / 2,
     certDer: signer.tokenCert.der,
     signedAt: time,
     documentSm3,

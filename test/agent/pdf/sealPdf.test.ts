@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_TOKEN_PIN, ensureDevSetup } from '../../../agent/dev/devSetup.js';
-import { hashPdfRanges, sealPdf, type SealPdfOptions } from '../../../agent/pdf/sealPdf.js';
+import { hashPdfRanges, sealPdf, TIMESTAMP_SLACK_BYTES, type SealPdfOptions } from '../../../agent/pdf/sealPdf.js';
 import { SealStore } from '../../../agent/sealstore/SealStore.js';
 import { TokenRegistry } from '../../../agent/signing/TokenRegistry.js';
 import { Pkcs11TokenProvider } from '../../../agent/token/pkcs11/Pkcs11TokenProvider.js';
@@ -179,6 +179,22 @@ describe('placement and appearance', () => {
 
   it('refuses a position that puts the seal off the page', async () => {
     await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: { page: 1, x: 5, y: 5 } })).rejects.toMatchObject({ code: 'ERR_PDF_PLACEMENT_OFF_PAGE' });
+  });
+});
+
+describe('/Contents reservation from the dry run', () => {
+  it('fits every signature kind with the timestamp room left over, and is not wasteful', async () => {
+    const input = classicPdf();
+    const made = [
+      await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 50, y: 50 } }),
+      await stampSoft({ sealId: 'dev-official', pdf: input, placement: { page: 1, x: 50, y: 50 }, cms: true }),
+      await stampHsm({ sealId: 'pdf-ec', pdf: input, placement: { page: 1, x: 50, y: 50 } }),
+      await stampHsm({ sealId: 'pdf-rsa', pdf: input, placement: { page: 1, x: 50, y: 50 } }),
+    ];
+    for (const m of made) {
+      expect(m.signature.length + TIMESTAMP_SLACK_BYTES, m.format).toBeLessThanOrEqual(m.reservedBytes);
+      expect(m.reservedBytes - m.signature.length - TIMESTAMP_SLACK_BYTES, m.format).toBeLessThan(2048);
+    }
   });
 });
 
