@@ -13,7 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_TOKEN_PIN, ensureDevSetup } from '../../../agent/dev/devSetup.js';
 import { readPdfSignatures } from '../../../shared/pdf/index.js';
 import { decodeSES_Signature } from '../../../shared/seal/index.js';
-import { classicPdf, qpdfCheck } from '../../shared/pdf/support/makePdf.js';
+import { classicPdf, pdfsig, qpdfCheck } from '../../shared/pdf/support/makePdf.js';
+import { pdfsigSummary } from '../../shared/pdf/support/sign.js';
+import { removeDir } from '../../test-tokens/testTokenSupport.js';
+import { SOFTHSM_MODULE, SOFTHSM_PIN, softhsmWithPdfSeals } from '../pdf/support.js';
 import { testPkiDir } from '../../support/testPki.js';
 import { AGENT, ensureAgentBuilt } from '../integration/harness.js';
 import { opensslVerifyTbsSign } from '../integration/sealFixtures.js';
@@ -43,8 +46,8 @@ interface Run {
   err: string;
 }
 
-function eseal(args: readonly string[], o: { pin?: string; stdin?: string; nodeArgs?: readonly string[] } = {}): Run {
-  const env: NodeJS.ProcessEnv = { ...process.env, ESEAL_DEV_PKI: testPkiDir(), ESEAL_POLICY: join(dir, 'policy.json') /* empty policy: no machine token libraries */ };
+function eseal(args: readonly string[], o: { pin?: string; stdin?: string; nodeArgs?: readonly string[]; env?: Record<string, string> } = {}): Run {
+  const env: NodeJS.ProcessEnv = { ...process.env, ESEAL_DEV_PKI: testPkiDir(), ESEAL_POLICY: join(dir, 'policy.json') /* empty policy: no machine token libraries */, ...o.env };
   delete env['ESEAL_PIN'];
   if (o.pin !== undefined) env['ESEAL_PIN'] = o.pin;
   const r = spawnSync(process.execPath, [...(o.nodeArgs ?? []), AGENT, ...args], { encoding: 'utf8', env, input: o.stdin ?? '', maxBuffer: 16 * 1024 * 1024 });
@@ -155,6 +158,27 @@ describe('eseal pdf seal', () => {
     expect(log).toMatch(/"method":"pdf.seal","result":"ok"/);
     expect(log).toMatch(/"errorCode":"ERR_TOKEN_PIN_INCORRECT"/);
     expect(log).not.toContain(DEV_TOKEN_PIN === '123456' ? '"pin"' : DEV_TOKEN_PIN);
+  });
+});
+
+describe('eseal pdf seal on a PKCS#11 token named by the policy (SoftHSM2)', () => {
+  it('ECDSA then RSA seals: pdfsig reports both valid', async () => {
+    const hsm = join(dir, 'hsm');
+    const { conf } = await softhsmWithPdfSeals(hsm);
+    const policy = join(dir, 'hsm-policy.json');
+    writeFileSync(policy, JSON.stringify({ token: { pkcs11Libraries: [SOFTHSM_MODULE] } }));
+    const one = join(dir, 'hsm-1.pdf');
+    const two = join(dir, 'hsm-2.pdf');
+    const env = { SOFTHSM2_CONF: conf };
+    const r1 = eseal(['pdf', 'seal', input, one, '--seal', 'pdf-ec', '--policy', policy, '--state-dir', join(dir, 'hsm-state'), '--page', '1', '--at', '60,60'], { pin: SOFTHSM_PIN, env });
+    expect(r1.code, r1.err).toBe(0);
+    expect(r1.out).toContain('(CMS)');
+    const r2 = eseal(['pdf', 'seal', one, two, '--seal', 'pdf-rsa', '--policy', policy, '--state-dir', join(dir, 'hsm-state'), '--page', '1', '--at', '120,60'], { pin: SOFTHSM_PIN, env });
+    expect(r2.code, r2.err).toBe(0);
+    const bytes = new Uint8Array(readFileSync(two));
+    expect(qpdfCheck(bytes).code).toBe(0);
+    expect(pdfsigSummary(pdfsig(bytes))).toMatchObject({ total: 2, valid: 2 });
+    removeDir(hsm);
   });
 });
 
