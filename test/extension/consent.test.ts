@@ -15,7 +15,7 @@
 //   passes qpdf and verifies (shared/verify, test PKI);
 // - agent stopped: ERR_AGENT_UNAVAILABLE, status says which part is missing.
 // Screenshots of the window go to test-artifacts/.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,8 @@ const voucher = (n: number) => {
 
 describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + real agent + dev token)', () => {
   let rig: ConsentRig;
+  /** Measured figures (recorded, not asserted): written to test-artifacts/consent-timings.json. */
+  const timings: Record<string, number> = {};
 
   beforeAll(async () => {
     rig = await startConsentRig();
@@ -69,6 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
 
   afterAll(async () => {
     await rig?.close();
+    if (Object.keys(timings).length > 0) writeFileSync(join(ARTIFACTS, 'consent-timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
   });
 
   it('before pairing: sealing says not paired, and no window opens', async () => {
@@ -87,9 +90,11 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     const page = await rig.portalPage();
     const v = voucher(1);
     const windowOpened = rig.nextConsentWindow();
+    const t0 = Date.now();
     const outcome = startSealData(page, v.item);
     const win = await windowOpened;
     await win.waitForFunction(() => document.body.dataset['state'] === 'review');
+    timings['callToConsentWindowShownMs'] = Date.now() - t0;
     expect(await text(win, '#origin')).toBe(rig.portal);
     expect(await text(win, '#doc-title')).toContain('财政直接支付凭证 2026-0001');
     expect(await text(win, '#page-count')).toBe('1');
@@ -104,8 +109,10 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     await win.screenshot({ path: join(ARTIFACTS, 'consent-single.png') });
     await win.fill('#pin', DEV_PIN);
     const closed = win.waitForEvent('close', { timeout: 15_000 });
+    const t1 = Date.now();
     await win.press('#pin', 'Enter');
     const r = await outcome;
+    timings['approveToResultMs'] = Date.now() - t1;
     if (!r.ok) throw new Error(`sealData failed: ${String(r.code)}`);
     await closed; // the window closes at the end
     const result = r.result as { signature: string; sealId: string };
@@ -189,8 +196,10 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     expect(await win.locator('#batch-list li[data-status="pending"]').count()).toBe(20);
     expect(await text(win, '#doc-title')).toContain('20');
     await win.fill('#pin', DEV_PIN);
+    const t1 = Date.now();
     await win.press('#pin', 'Enter');
     await win.waitForFunction(() => document.body.dataset['state'] === 'done', undefined, { timeout: 30_000 });
+    timings['batch20ApproveToDoneMs'] = Date.now() - t1;
     await win.screenshot({ path: join(ARTIFACTS, 'consent-batch.png') });
     expect(await win.locator('#batch-list li[data-status="ok"]').count()).toBe(20);
     expect(await win.evaluate(() => (document.getElementById('progress') as HTMLProgressElement).value)).toBe(20);
