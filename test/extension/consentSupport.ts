@@ -79,6 +79,8 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
     executablePath: CHROMIUM,
     headless: false,
     locale: 'zh-CN',
+    // Real window sizes: the consent popup is screenshotted as the user would see it (520×760).
+    viewport: null,
     // Chromium on Linux takes its UI language (chrome.i18n) from LANGUAGE; it applies only when the
     // browser ships that locale (Debian's chromium without chromium-l10n has en-US only).
     env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
