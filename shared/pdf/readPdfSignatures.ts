@@ -99,6 +99,10 @@ export interface PdfSignatureList {
 
 const MAX_FIELDS = 100_000;
 const MAX_CHANGES_REPORTED = 1000;
+/** Most signature fields read from one PDF (the OFD reader's cap is the same). */
+export const MAX_SIGNATURES = 256;
+/** Object comparisons across all signatures of one file (a few seconds at most; incremental updates touch few objects). */
+const MAX_CLASSIFIED_OBJECTS = 100_000;
 
 function str(r: PdfReader, o: PdfObject | undefined): string | undefined {
   const v = r.resolve(o);
@@ -226,7 +230,7 @@ function same(a: PdfObject | undefined, b: PdfObject | undefined): boolean {
 const ANNOT_SUBTYPES = new Set(['Text', 'Link', 'FreeText', 'Line', 'Square', 'Circle', 'Polygon', 'PolyLine', 'Highlight', 'Underline', 'Squiggly', 'StrikeOut', 'Stamp', 'Caret', 'Ink', 'Popup', 'FileAttachment', 'Sound', 'Movie', 'Widget', 'Screen', 'PrinterMark', 'TrapNet', 'Watermark', '3D', 'Redact']);
 
 /** Compares the state at a signed revision with the final state (see the module note). */
-export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSectionCount: number): { level: PdfModificationLevel; changes: PdfObjectChange[] } {
+export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSectionCount: number, budget: { left: number } = { left: Infinity }): { level: PdfModificationLevel; changes: PdfObjectChange[] } {
   const nums = new Set<number>();
   const containers = new Set<number>();
   for (let i = 0; i < laterSectionCount; i++) {
@@ -331,6 +335,11 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
   let level: PdfModificationLevel = 'NONE';
   const changes: PdfObjectChange[] = [];
   for (const num of [...nums].sort((a, b) => a - b)) {
+    if (--budget.left < 0) {
+      // Bounded work on hostile files: what could not be analysed counts as a disallowed change.
+      changes.push({ objectNumber: num, level: 'OTHER', note: 'change analysis limit reached; not classified' });
+      return { level: 'OTHER', changes };
+    }
     const c = classify(num);
     level = levelMax(level, c.level);
     if (changes.length < MAX_CHANGES_REPORTED) changes.push({ objectNumber: num, ...c });
@@ -367,7 +376,12 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
     const certNum = isRef(docMdpRef) ? docMdpRef.num : undefined;
     const seenSig = new Set<number>();
     const signatures: PdfSignatureInfo[] = [];
-    for (const field of signatureFields(r)) {
+    const fields = signatureFields(r);
+    const budget = { left: MAX_CLASSIFIED_OBJECTS };
+    // Each signature's later-change classification walks every later revision: quadratic in the
+    // number of signed revisions, so a hostile file with a thousand of them is refused up front.
+    if (fields.length > MAX_SIGNATURES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'PDF signature count', limit: MAX_SIGNATURES });
+    for (const field of fields) {
       const v = field.dict.get('V');
       if (isRef(v)) {
         if (seenSig.has(v.num)) continue;
@@ -399,7 +413,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
           level = 'OTHER';
           problems.push('xref sections out of file order');
         } else if (laterSections > 0 && laterSections < r.sections.length) {
-          const res = classifyChanges(r, r.atSection(laterSections), laterSections);
+          const res = classifyChanges(r, r.atSection(laterSections), laterSections, budget);
           level = levelMax(level, res.level);
           changes = res.changes;
         } else if (laterSections >= r.sections.length) {

@@ -11,8 +11,8 @@ import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
 import { int, mutateBytes, prng, useNativeSm3 } from '../ofd/fuzzSupport.js';
-import { addAnnotation, certifyPdf, signWith } from '../verify/pdfFixtures.js';
-import { classicPdf, xrefStreamPdf } from './support/makePdf.js';
+import { addAnnotation, certifyPdf, signWith, trailerSize } from '../verify/pdfFixtures.js';
+import { appendUpdate, buildPdf, classicPdf, onePageObjects, xrefStreamPdf } from './support/makePdf.js';
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 const text = (b: Uint8Array) => new TextDecoder('latin1').decode(b);
@@ -131,6 +131,25 @@ describe('hostile signed PDFs: coded findings, no throw', () => {
     const r2 = await verify(bigOffsets);
     expect(r2.error?.code).toBe('ERR_PDF_MALFORMED');
   });
+
+  it('work is bounded: more than 256 signature fields is refused; a 120 000-object update is cut off as OTHER', async () => {
+    // 257 signed fields in one revision (each signed revision would make the file itself quadratic)
+    const fieldRefs = Array.from({ length: 257 }, (_, i) => `${6 + i} 0 R`).join(' ');
+    const fields = Array.from({ length: 257 }, (_, i) => `<</FT /Sig /T (S${i}) /V <</Type /Sig /ByteRange [0 1 2 3] /Contents <00>>>>>`);
+    const many = buildPdf([...onePageObjects({ catalogExtra: ` /AcroForm <</Fields [${fieldRefs}]>>` }), ...fields]);
+    const r = await verify(many);
+    expect(r.error?.code).toBe('ERR_INPUT_TOO_LARGE');
+    expect(r.documentType).toBe('pdf');
+
+    const n0 = trailerSize(p256Pdf);
+    const objects = new Map<number, string>();
+    for (let i = 0; i < 120_000; i++) objects.set(n0 + i, '<</A 1>>');
+    const big = await verify(appendUpdate(p256Pdf, objects, n0 + 120_000));
+    const s = onlySignature(big);
+    expect(s?.pdf?.modificationLevel).toBe('OTHER');
+    expect(s?.pdf?.changes.at(-1)?.note).toMatch(/limit reached/);
+    expect(s?.indication).toBe('TOTAL_FAILED');
+  }, 60_000);
 
   it('an unsigned PDF: no signatures, INDETERMINATE with document.signatures', async () => {
     const r = await verify(classicPdf());
