@@ -10,17 +10,21 @@
  *     verifier, in a child process (process start included, like pdfsig's) and in-process. Target:
  *     ours within 2× of pdfsig.
  *
- * Our stamping path: shared/pdf `preparePdfSignatureRevision` (only the appended revision is
- * allocated) → SHA-256 of the two /ByteRange ranges with node:crypto over views of the input and the
- * tail → shared/cms `buildSignedData` signed with node:crypto → `fillPdfSignatureRevision` → write
- * input ‖ revision. That is the CMS branch of agent/pdf/sealPdf.ts without the token and consent
- * (sealPdf needs a token session and a seal; the development soft token holds SM2 keys only, so an
- * RSA-vs-RSA comparison cannot go through it). The output says which path was timed (`ours.path`).
+ * Our stamping, two sides (the output names each side's `path`):
+ *  - `sealPdf`: the agent's pipeline agent/pdf/sealPdf.ts (what `pdf.seal` and `eseal pdf seal` run)
+ *    on a SoftHSM2 RSA-2048 key over PKCS#11 with a seal bound to its certificate (bench/pdfChildSealPdf.ts);
+ *  - `library`: shared/pdf `preparePdfSignatureRevision` (only the appended revision is allocated) →
+ *    SHA-256 of the /ByteRange with node:crypto over views of the input and the tail → shared/cms
+ *    `buildSignedData` signed with node:crypto → `fillPdfSignatureRevision` → write input ‖ revision:
+ *    the CMS branch of sealPdf without token, seal, picture, consent fingerprint and placement.
+ * All sides, @signpdf included, use the SoftHSM2 token's RSA key and certificate (as PKCS#12 for
+ * @signpdf); without SoftHSM2 the sealPdf side is skipped and the test PKI's RSA key is used.
  *
  * Our verification path: `verifyDocument` when it accepts PDFs (shared/verify), otherwise
  * `readPdfSignatures` + per-signature ByteRange SHA-256 (node:crypto) + `verifyCmsSignedData`.
  *
- * Children (bench/pdfChild.ts) are this same bundle run as `index.mjs --pdf-child MODE JSON`.
+ * Children (bench/pdfChild.ts) run from a lean bundle built at run time (dist/bench/pdf-child), or
+ * from this bundle as `index.mjs --pdf-child MODE JSON` when esbuild is missing.
  * Environment: ESEAL_BENCH_PDF_MB (100), ESEAL_BENCH_PDF_PAGES (1000), ESEAL_BENCH_PDF_RUNS (5),
  * ESEAL_BENCH_PDF_VERIFY_RUNS (7), ESEAL_BENCH_PDF_CPU_PROF=DIR (children write V8 CPU profiles there),
  * ESEAL_BENCH_PDF_KEEP=1 (keep the temporary directory), ESEAL_BENCH_PDF_PARTS (stamp,verify),
@@ -88,7 +92,9 @@ let childCommand: { script: string; prefix: string[]; kind: string } | undefined
 /**
  * Builds bench/pdfChildMain.ts into dist/bench/pdf-child with the installed esbuild (options as scripts/build.mjs's
  * Node bundles, plus code splitting), so a child carries only the code it times. Falls back to this
- * bundle's `--pdf-child` mode (its idle RSS is ~15 MiB higher: every bench section compiled in).
+ * bundle's `--pdf-child` mode, whose idle RSS is far higher (64–70 MiB with the crypto/ofd/agent
+ * sections compiled in; ~150 MiB once a section imports playwright-core statically, which an ESM
+ * bundle loads at start-up whatever is run).
  */
 function prepareChildCommand(): { script: string; prefix: string[]; kind: string } {
   const root = repoRoot();
