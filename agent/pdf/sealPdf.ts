@@ -155,13 +155,6 @@ export function hashPdfRanges(original: Uint8Array, prepared: PreparedPdfSignatu
   return new Uint8Array(h.digest());
 }
 
-/** SM3 of one or more buffers read in order (document fingerprints). */
-export function sm3Of(...parts: readonly Uint8Array[]): Uint8Array {
-  const h = createHash('sm3');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
-
 export interface SealPdfOptions {
   readonly session: TokenSession;
   readonly seals: SealStore;
@@ -198,6 +191,8 @@ export interface PdfSealAuthorization {
 
 export interface SealPdfResult extends Omit<PdfSealAuthorization, 'entry' | 'signer' | 'preview'> {
   readonly sealId: string;
+  /** SM3 of the signed file (`pdf ‖ revision`). */
+  readonly outputSm3: Uint8Array;
   /** The appended revision, /Contents filled; the signed file is `pdf ‖ revision`. */
   readonly revision: Uint8Array;
   readonly originalLength: number;
@@ -273,7 +268,11 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
   const reserve = (format === 'SES_Signature' ? sesReserve(entry, signer, 'Signature0000000') : await cmsDryRun(signer.cert, time)) + TIMESTAMP_SLACK_BYTES;
   const prepared = preparePdfSignatureRevision(o.pdf, { ...base, contentsReserveBytes: reserve });
   const dataHash = hashPdfRanges(o.pdf, prepared, digestAlg);
-  const documentSm3 = sm3Of(o.pdf);
+  // SM3 of the input; a copy of its state continues over the revision for the output's SM3 (the
+  // output is input ‖ revision), so the large prefix is hashed once.
+  const docHasher = createHash('sm3').update(o.pdf);
+  const outHasher = docHasher.copy();
+  const documentSm3 = new Uint8Array(docHasher.digest());
 
   await o.authorize({ entry, signer, fieldName: prepared.fieldName, format, preview: plan.preview, documentSm3, dataHash: { alg: digestAlg, value: dataHash } });
   if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new SealError('ERR_USER_CANCELLED');
@@ -285,6 +284,7 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
     signature = await buildPdfCms(signer.cert, dataHash, time, (d) => o.session.signDigest(signer.tokenCert.id, d));
   }
   const revision = fillPdfSignatureRevision(prepared, signature);
+  const outputSm3 = new Uint8Array(outHasher.update(revision).digest());
   return {
     sealId: entry.id,
     revision,
@@ -297,6 +297,7 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
     certDer: signer.tokenCert.der,
     signedAt: time,
     documentSm3,
+    outputSm3,
     dataHash: { alg: digestAlg, value: dataHash },
     page: plan.pageIndex + 1,
     rect: plan.rect,

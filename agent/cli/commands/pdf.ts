@@ -33,7 +33,7 @@ import { SealError, toSealError } from '../../../shared/errors/index.js';
 import { DEFAULT_USER_TIMEOUT_MS } from '../../../shared/protocol/index.js';
 import { AuditLog } from '../../audit/AuditLog.js';
 import { askPinentry } from '../../consent/pinentry.js';
-import { sealPdf, sm3Of, type PdfPlacement, type PdfSealAuthorization } from '../../pdf/sealPdf.js';
+import { sealPdf, type PdfPlacement, type PdfSealAuthorization } from '../../pdf/sealPdf.js';
 import { writePdfParts } from '../../pdf/writePdfParts.js';
 import { defaultStateDir } from '../../paths/defaultPaths.js';
 import { loadPolicy } from '../../policy/loadPolicy.js';
@@ -250,7 +250,7 @@ async function sealAction(input: string, output: string, o: PdfSealOptions, io: 
       }),
     );
     writePdfParts(output, [pdf, made.revision], { overwrite: o.force === true });
-    const outSm3 = Buffer.from(sm3Of(pdf, made.revision)).toString('hex');
+    const outSm3 = Buffer.from(made.outputSm3).toString('hex');
     await audit.append({ origin: 'cli', method: 'pdf.seal', result: 'ok', ...facts, extra: { field: made.fieldName, page: made.page, format: made.format, outputSm3: outSm3 } });
     const rect = made.rect.map((v) => Math.round(v * 100) / 100);
     if (o.json === true) {

@@ -3,6 +3,7 @@
 // SM2 software token (SES_Signature v4 and GM/T 0010 CMS) and SoftHSM2 (ECDSA P-256 and RSA-2048
 // CMS). Every file is checked by qpdf --check; SES signatures by OpenSSL over the extracted TBS_Sign
 // and by our SES verifier with an independently computed SM3 of the /ByteRange; CMS by pdfsig.
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,8 @@ describe('SM2 software token → GB/T 38540 SES_Signature in /Contents', () => {
     expect(made.rect[0]).toBeCloseTo(150 * mm - 20 * mm, 3);
     expect(made.rect[3]).toBeCloseTo(842 - 60 * mm + 20 * mm, 3);
     expect(made.preview).toEqual({ page: 1, pageCount: 1, rect: made.rect, pageSize: [595, 842], rotate: 0 });
+    expect(Buffer.from(made.documentSm3).toString('hex')).toBe(createHash('sm3').update(input).digest('hex'));
+    expect(Buffer.from(made.outputSm3).toString('hex')).toBe(createHash('sm3').update(out).digest('hex'));
 
     const [sig] = readPdfSignatures(out).signatures;
     expect(sig).toMatchObject({ fieldName: 'Signature1', filter: 'Adobe.PPKLite', subFilter: 'adbe.pkcs7.detached', reason: '同意', location: '北京', page: 0 });
