@@ -179,7 +179,8 @@ export async function launchWithExtension(exe: string, extDir: string, profile: 
     headless: false,
     locale: 'zh-CN',
     viewport: { width: 1366, height: 900 },
-    // On Linux Chromium takes its UI language (the extension's locale) from the environment.
+    // On Linux Chromium takes its UI language (the extension's locale) from the environment, where
+    // the zh_CN locale is installed (without it, e.g. in a bare container, it stays en-US).
     env: { ...process.env, LANGUAGE: 'zh_CN', LANG: 'zh_CN.UTF-8' },
     acceptDownloads: true,
     args: [
@@ -223,7 +224,7 @@ export async function pairExtension(context: BrowserContext, extensionId: string
  * screenshots it, types the PIN where asked and approves, until it reports done or closes.
  * `pageFailure` reports an error the portal page already shows (e.g. no consent window exists).
  */
-async function answerConsent(
+export async function answerConsent(
   context: BrowserContext,
   trigger: () => Promise<void>,
   pageFailure: () => Promise<string | undefined>,

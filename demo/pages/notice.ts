@@ -65,7 +65,11 @@ async function stamp(): Promise<void> {
     return;
   }
   const placement = input('#mode-keyword').checked
-    ? { keyword: input('#place-keyword').value.trim(), ...(Number(input('#place-page').value) > 0 && { page: Number(input('#place-page').value) }) }
+    ? {
+        keyword: input('#place-keyword').value.trim(),
+        ...(Number(input('#place-page').value) > 0 && { page: Number(input('#place-page').value) }),
+        ...(Number(input('#place-occurrence').value) > 1 && { occurrence: Number(input('#place-occurrence').value) }),
+      }
     : // whole millimetres, as the agent's placement takes them (a seal is 40 mm wide)
       { page: Number(input('#place-page').value), x: Math.round(Number(input('#place-x').value)), y: Math.round(Number(input('#place-y').value)) };
   const button = $('#stamp') as HTMLButtonElement;
