@@ -154,3 +154,21 @@ export async function layoutPdf(bytes: Uint8Array, container: HTMLElement, resou
     },
   };
 }
+
+/** Draws page 1 of a small PDF (a seal preview) and returns it as a PNG data URL `widthPx` wide. */
+export async function renderFirstPage(bytes: Uint8Array, resourceUrl: (path: string) => string, widthPx: number): Promise<string> {
+  const pdfjs = loadPdfjs(resourceUrl);
+  const doc = await pdfjs.getDocument(pdfjsDocumentParams(resourceUrl, bytes.slice())).promise;
+  try {
+    const page = await doc.getPage(1);
+    const base = page.getViewport({ scale: 1 });
+    const viewport = page.getViewport({ scale: widthPx / base.width });
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(viewport.width);
+    canvas.height = Math.ceil(viewport.height);
+    await page.render({ canvas, viewport, annotationMode: pdfjs.AnnotationMode.ENABLE }).promise;
+    return canvas.toDataURL('image/png');
+  } finally {
+    void doc.destroy();
+  }
+}

@@ -43,7 +43,9 @@ export interface PanelEntry {
   readonly checks: readonly { readonly status: CheckResult['status']; readonly text: string }[];
   /** Seal picture for display (`image/png`, …) when the report carries it and the format is an image. */
   readonly picture?: { readonly mime: string; readonly dataBase64: string; readonly widthMm: number; readonly heightMm: number };
-  /** The seal has a picture the viewer cannot show as an image (OFD vector content). */
+  /** The seal picture is an OFD vector document (drawn through pdf.js, see vectorSeal.ts). */
+  readonly vectorPicture?: { readonly dataBase64: string; readonly widthMm: number; readonly heightMm: number };
+  /** The seal has a picture the viewer cannot show as an image (and not as vector content either). */
   readonly pictureNotShown: boolean;
   /** PDF: 0-based page and `[x, y, w, h]` in points of the widget, when the report knows it. */
   readonly stamps: SignatureReport['stamps'];
@@ -211,6 +213,7 @@ export function panelEntry(sig: SignatureReport, index: number, total: number, m
     rows,
     checks: sig.checks.map((c) => ({ status: c.status, text: `${c.id}: ${zh ? c.messageZh : c.message}` })),
     ...(pic?.dataBase64 !== undefined && mime !== undefined ? { picture: { mime, dataBase64: pic.dataBase64, widthMm: pic.widthMm, heightMm: pic.heightMm } } : {}),
+    ...(pic?.dataBase64 !== undefined && pic.format === 'ofd' ? { vectorPicture: { dataBase64: pic.dataBase64, widthMm: pic.widthMm, heightMm: pic.heightMm } } : {}),
     pictureNotShown: pic !== undefined && mime === undefined,
     stamps: sig.stamps,
   };

@@ -24,9 +24,10 @@ import { verifyDocument } from '../../shared/verify/verifyDocument.js';
 import type { VerificationReport } from '../../shared/verify/VerificationReport.js';
 import { loadPolicy } from '../background/policySource.js';
 import { browserApi } from '../browserApi.js';
-import { layoutPdf, type PdfLayout } from './pdfView.js';
+import { layoutPdf, renderFirstPage, type PdfLayout } from './pdfView.js';
 import { documentKind, fetchDocument, readLocalFile, type DocumentKind, type LoadedDocument } from './source.js';
 import { messagesFrom, panelModel, type BadgeStatus, type Messages, type MessagesJson, type PanelEntry } from './viewModel.js';
+import { ofdSealPreviewPdf } from './vectorSeal.js';
 import { VIEWER_MESSAGE } from './viewerBackground.js';
 
 const api = browserApi();
@@ -104,6 +105,24 @@ function sealCard(entry: PanelEntry, note?: string): HTMLElement {
     img.alt = entry.title;
     img.src = `data:${entry.picture.mime};base64,${entry.picture.dataBase64}`;
     b.prepend(img);
+  } else if (entry.vectorPicture) {
+    const img = document.createElement('img');
+    img.className = 'seal-picture';
+    img.alt = entry.title;
+    b.prepend(img);
+    const v = entry.vectorPicture;
+    void (async () => {
+      try {
+        const bin = atob(v.dataBase64);
+        const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+        img.src = await renderFirstPage(ofdSealPreviewPdf(bytes, v.widthMm, v.heightMm), (p) => api.runtime.getURL(p), 320);
+      } catch {
+        const note = document.createElement('div');
+        note.className = 'picture-note';
+        note.textContent = m('viewer_picture_vector');
+        img.replaceWith(note);
+      }
+    })();
   } else if (entry.pictureNotShown) {
     const note = document.createElement('div');
     note.className = 'picture-note';

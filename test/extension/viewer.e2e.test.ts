@@ -180,11 +180,17 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       await page.close();
     });
 
-    it('a seal picture is shown for an OFD seal with a PNG picture', async () => {
+    it('seal pictures are shown for OFD seals: a PNG picture, and an OFD vector picture', async () => {
       const page = await open(`${portal}/ofd/dianju-v4-signvalue-name.ofd`);
       const size = await page.$eval('.seal-card img.seal-picture', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
       expect(size[0]).toBeGreaterThan(10);
       await page.close();
+      // An OFD vector seal picture, drawn through pdf.js (vectorSeal.ts).
+      const vector = await open(`${portal}/ofd/gomain-jiangsu-tax-v4.ofd`);
+      await vector.waitForFunction(() => (document.querySelector<HTMLImageElement>('.seal-card img.seal-picture')?.naturalWidth ?? 0) > 0, null, { timeout: 20_000 });
+      expect(await vector.$$('.picture-note')).toHaveLength(0);
+      await vector.screenshot({ path: join(ARTIFACTS, 'ofd-vector-seal-picture.png') });
+      await vector.close();
     });
 
     it('PDFs: the badge sits over the signature widget on the rendered page; tampered → invalid; good → unknown', async () => {

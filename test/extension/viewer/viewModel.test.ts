@@ -64,10 +64,11 @@ describe('OFD samples → badges and panel rows (README expected results)', () =
     expect(row(e, 'certificate')?.value).toMatch(/^无法判断（未配置受信任的根证书/);
     expect(row(e, 'reasons')?.value).toBe('无法链接到受信任的根证书');
     expect(row(e, 'registry')?.value).toBe('未查询（未配置备案/注销登记）');
-    // This seal's picture is OFD vector content, which the viewer cannot show as an image.
+    // This seal's picture is OFD vector content: not an <img> source; drawn through pdf.js instead.
     expect(report.signatures[0]?.seal?.picture.format).toBe('ofd');
     expect(e?.picture).toBeUndefined();
     expect(e?.pictureNotShown).toBe(true);
+    expect(e?.vectorPicture?.dataBase64.length).toBeGreaterThan(100);
     const dianju = panelModel(await ofd('dianju-v4-signvalue-name.ofd'), zh).entries[0];
     expect(dianju?.picture?.mime).toBe('image/png');
     expect(dianju?.picture?.dataBase64.length).toBeGreaterThan(1000);
