@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('notice page placements', () => {
       context,
       () => page.locator('#stamp').click(),
       async () => ((await page.getAttribute('#stamp-result', 'data-state')) === 'failed' ? ((await page.textContent('#message')) ?? 'failed') : undefined),
-      async () => '',
+      () => Promise.resolve(''),
       'consent',
     );
     await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('#stamp-result')?.getAttribute('data-state') ?? ''), null, { timeout: 60_000 });
