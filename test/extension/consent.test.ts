@@ -13,9 +13,11 @@
 //   origin (extra fields are refused; the window and the audit show the real origin);
 // - sealPdf: the window renders the page with pdf.js and draws the seal at the rect; the sealed PDF
 //   passes qpdf and verifies (shared/verify, test PKI);
-// - agent stopped: ERR_AGENT_UNAVAILABLE, status says which part is missing.
+// - agent stopped: ERR_AGENT_UNAVAILABLE, status says which part is missing;
+// - restarted with policy pin.maxAgeDays and a key first seen long ago: the window warns that the
+//   PIN should be changed.
 // Screenshots of the window go to test-artifacts/.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -346,4 +348,33 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     expect(status).toMatchObject({ agent: { connected: false, error: { code: 'ERR_AGENT_UNAVAILABLE' } } });
     await page.close();
   }, 60_000);
+
+  it('a PIN older than the policy allows: the window shows the change-PIN warning', async () => {
+    const old = new Date(Date.now() - 400 * 24 * 3600 * 1000).toISOString();
+    await rig.restartAgent({
+      policy: { pin: { maxAgeDays: 90 } },
+      // The agent keeps when it first saw each key in token-care.json: make that 400 days ago.
+      edit: (stateDir) => {
+        const file = join(stateDir, 'token-care.json');
+        const records = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { firstSeen: string; pinChanged?: string }>;
+        expect(Object.keys(records).length).toBeGreaterThan(0);
+        for (const r of Object.values(records)) {
+          r.firstSeen = old;
+          delete r.pinChanged;
+        }
+        writeFileSync(file, JSON.stringify(records));
+      },
+    });
+    const page = await rig.portalPage();
+    const windowOpened = rig.nextConsentWindow(30_000);
+    const outcome = startSealData(page, voucher(8).item);
+    const win = await windowOpened;
+    await win.waitForFunction(() => document.body.dataset['state'] === 'review');
+    expect(await win.isVisible('#pin-change')).toBe(true);
+    expect(await text(win, '#pin-change')).toBe(await message(win, 'consent_pinChangeDue', '400'));
+    await win.screenshot({ path: join(ARTIFACTS, 'consent-pin-change-due.png') });
+    await win.press('#pin', 'Escape', { noWaitAfter: true }).catch(() => undefined);
+    expect(await outcome).toMatchObject({ ok: false, code: 'ERR_USER_CANCELLED' });
+    await page.close();
+  }, 90_000);
 });

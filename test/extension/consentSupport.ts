@@ -21,6 +21,12 @@ export const SIGN_ACTIONS = ['status', 'seals.list', 'seal.sign', 'seal.signBatc
 
 export interface ConsentRig {
   readonly agent: StartedAgent;
+  /**
+   * Stops the agent and starts it again on the same state directory (pairing kept) with extra
+   * policy fields; `edit` runs on the state directory in between. The extension is pointed at the
+   * new port.
+   */
+  restartAgent(o: { policy?: Record<string, unknown>; edit?: (stateDir: string) => void }): Promise<void>;
   readonly context: BrowserContext;
   readonly worker: Worker;
   readonly extensionId: string;
@@ -62,16 +68,14 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
   const port = await freePort();
   const portal = `http://localhost:${port}`;
   const portalRule = { origin: portal, name: '某某市财政局 e2e', actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] };
-  const agent = await startAgent({
-    policy: {
-      extensionOrigins: [EXT_ORIGIN],
-      portals: [portalRule],
-      batch: { enabled: true, maxItems: 1000, cachePin: false },
-      development: { allowHttpLocalhost: true },
-      ...o.agentPolicy,
-    },
-    ...(o.agentEnv && { env: o.agentEnv }),
-  });
+  const agentPolicy = {
+    extensionOrigins: [EXT_ORIGIN],
+    portals: [portalRule],
+    batch: { enabled: true, maxItems: 1000, cachePin: false },
+    development: { allowHttpLocalhost: true },
+    ...o.agentPolicy,
+  };
+  let agent = await startAgent({ policy: agentPolicy, ...(o.agentEnv && { env: o.agentEnv }) });
   const dir = builtExtensionDir('chrome');
   const server = startPortal(port, readFileSync(join(dir, 'eseal-sdk.js')));
   const profile = mkdtempSync(join(tmpdir(), 'eseal-consent-'));
@@ -92,19 +96,30 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
   const extensionId = new URL(worker.url()).host;
-  await worker.evaluate(
-    async (devPolicy) => {
-      await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
-    },
-    { agentPort: agent.port, portals: [{ origin: portal, actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
-  );
+  const setDevPolicy = (agentPort: number): Promise<void> =>
+    worker.evaluate(
+      async (devPolicy) => {
+        await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
+      },
+      { agentPort, portals: [{ origin: portal, actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
+    );
+  await setDevPolicy(agent.port);
   const consentUrl = `chrome-extension://${extensionId}/consent.html`;
   if (process.env['ESEAL_E2E_DEBUG']) {
     context.on('console', (m) => console.log(`[console] ${m.text()}`));
     context.on('page', (p) => console.log(`[page] ${p.url()}`));
   }
   return {
-    agent,
+    get agent() {
+      return agent;
+    },
+    async restartAgent(r) {
+      const stateDir = agent.stateDir;
+      await agent.stop();
+      r.edit?.(stateDir);
+      agent = await startAgent({ stateDir, policy: { ...agentPolicy, ...r.policy }, ...(o.agentEnv && { env: o.agentEnv }) });
+      await setDevPolicy(agent.port);
+    },
     context,
     worker,
     extensionId,
