@@ -163,6 +163,12 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     let outcome = startSealData(page, voucher(3).item);
     let win = await windowOpened;
     await win.waitForFunction(() => document.body.dataset['state'] === 'review');
+    // Keyboard: the PIN field is labelled; Enter with no PIN approves nothing and says so.
+    expect(await win.getByLabel(await message(win, 'consent_pin')).getAttribute('id')).toBe('pin');
+    await win.press('#pin', 'Enter');
+    expect(await text(win, '#message')).toBe(await message(win, 'consent_enterPin'));
+    expect(await win.evaluate(() => document.body.dataset['state'])).toBe('review');
+    expect(await win.evaluate(() => document.activeElement?.id)).toBe('pin');
     // The window closes itself on Esc, so the key press may not see its own completion.
     await win.press('#pin', 'Escape', { noWaitAfter: true }).catch(() => undefined);
     expect(await outcome).toMatchObject({ ok: false, code: 'ERR_USER_CANCELLED' });
