@@ -21,6 +21,8 @@ export {
   type PdfEncodedImage,
   type PdfVectorAppearance,
   type PdfSignatureAppearance,
+  type PdfExtraStamp,
+  MAX_EXTRA_STAMPS,
   type PreparePdfSignatureOptions,
   type PreparedPdfSignature,
 } from './preparePdfSignature.js';
@@ -33,5 +35,5 @@ export {
   type PdfSignatureInfo,
   type PdfSignatureList,
 } from './readPdfSignatures.js';
-export { sealPictureAppearance, sealRectAt, visibleBox, pageRotation, displayedPageSizeMm, PT_PER_MM, type SealPictureInput } from './sealAppearance.js';
+export { sealPictureAppearance, sealRectAt, ridingSealParts, MAX_RIDING_PAGES, visibleBox, pageRotation, displayedPageSizeMm, PT_PER_MM, type SealPictureInput } from './sealAppearance.js';
 export { PICTURE_LIMITS, type RasterPicture } from './image/limits.js';

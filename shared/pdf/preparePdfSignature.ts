@@ -94,6 +94,16 @@ export interface PdfSignatureAppearance {
   readonly vector?: PdfVectorAppearance;
 }
 
+/** One extra appearance on a page (0-based), rect in default user space. */
+export interface PdfExtraStamp {
+  readonly page: number;
+  readonly rect: readonly [number, number, number, number];
+  readonly appearance: PdfSignatureAppearance;
+}
+
+/** Most extra stamps in one revision. */
+export const MAX_EXTRA_STAMPS = 1000;
+
 export interface PreparePdfSignatureOptions {
   /** 0-based page index. */
   readonly page: number;
@@ -105,6 +115,11 @@ export interface PreparePdfSignatureOptions {
   readonly contactInfo?: string;
   readonly signingTime: Date;
   readonly appearance?: PdfSignatureAppearance;
+  /**
+   * More pictures drawn by the same revision (so covered by this signature) as locked /Stamp
+   * annotations on other pages: the other slices of a riding seal (骑缝章), see ridingSealParts.
+   */
+  readonly extraStamps?: readonly PdfExtraStamp[];
   /** Bytes reserved for the CMS (the hex placeholder is twice as long). */
   readonly contentsReserveBytes: number;
   readonly subFilter: 'adbe.pkcs7.detached';
@@ -164,11 +179,28 @@ function checkOptions(o: PreparePdfSignatureOptions): [number, number, number, n
     if (v !== undefined && (typeof v !== 'string' || v.length > 1000)) throw invalid(k, 'not a string of at most 1000 characters');
   }
   if (o.fieldName !== undefined && (o.fieldName === '' || o.fieldName.includes('.'))) throw invalid('fieldName', 'empty or contains a period');
-  const img = o.appearance?.image;
-  if (img !== undefined) checkImage(img, 'appearance.image');
-  const vec = o.appearance?.vector;
+  if (o.appearance !== undefined) checkAppearance(o.appearance, 'appearance');
+  const stamps = o.extraStamps;
+  if (stamps !== undefined) {
+    if (!Array.isArray(stamps) || stamps.length > MAX_EXTRA_STAMPS) throw invalid('extraStamps', `not an array of at most ${MAX_EXTRA_STAMPS} entries`);
+    stamps.forEach((x: PdfExtraStamp, i: number) => {
+      if (typeof x !== 'object' || x === null || !Number.isSafeInteger(x.page) || x.page < 0) throw invalid(`extraStamps[${i}].page`, 'not a non-negative integer');
+      const r = x.rect;
+      if (!Array.isArray(r) || r.length !== 4 || !r.every((v: unknown) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) < 1e6)) throw invalid(`extraStamps[${i}].rect`, 'not four finite numbers');
+      if (Math.abs(r[2] - r[0]) <= 0 || Math.abs(r[3] - r[1]) <= 0) throw invalid(`extraStamps[${i}].rect`, 'empty rectangle');
+      if (typeof x.appearance !== 'object' || (x.appearance as unknown) === null) throw invalid(`extraStamps[${i}].appearance`, 'missing');
+      checkAppearance(x.appearance, `extraStamps[${i}].appearance`);
+    });
+  }
+  return r;
+}
+
+function checkAppearance(a: PdfSignatureAppearance, what: string): void {
+  const img = a.image;
+  if (img !== undefined) checkImage(img, `${what}.image`);
+  const vec = a.vector;
   if (vec !== undefined) {
-    if (img !== undefined) throw invalid('appearance', 'both image and vector given');
+    if (img !== undefined) throw invalid(what, 'both image and vector given');
     if (!(vec.width > 0 && vec.height > 0 && vec.width < 1e6 && vec.height < 1e6)) throw invalid('appearance.vector', 'width and height must be positive');
     // eslint-disable-next-line no-control-regex
     if (typeof vec.content !== 'string' || vec.content.length > MAX_VECTOR_CONTENT || /[^\x00-\xff]/.test(vec.content)) {
@@ -183,7 +215,6 @@ function checkOptions(o: PreparePdfSignatureOptions): [number, number, number, n
     }
     for (const [k, v] of fonts) if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k) || v !== 'cjk') throw invalid('appearance.vector.fonts', 'bad font entry');
   }
-  return r;
 }
 
 function checkImage(img: PdfSignatureImage | PdfEncodedImage, what: string): void {
@@ -419,46 +450,51 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
   const sigRef = alloc();
   const widgetRef = existing?.widgetRef ?? alloc();
   const apRef = alloc();
-  const img = opts.appearance?.image;
-  const vector = opts.appearance?.vector;
 
   // ── appearance ──
   // On a page shown rotated (/Rotate), the form is counter-rotated by /Matrix so the seal is upright
   // on screen; its BBox then has the on-screen width and height (ISO 32000-1 §12.5.5).
-  const rot = ((page.rotate % 360) + 360) % 360;
-  const swap = rot === 90 || rot === 270;
-  const w = swap ? rect[3] - rect[1] : rect[2] - rect[0];
-  const h = swap ? rect[2] - rect[0] : rect[3] - rect[1];
-  const apDict = new PdfDict([
-    ['Type', name('XObject')],
-    ['Subtype', name('Form')],
-    ['BBox', [0, 0, w, h]],
-  ]);
-  if (rot === 90) apDict.set('Matrix', [0, 1, -1, 0, h, 0]);
-  else if (rot === 180) apDict.set('Matrix', [-1, 0, 0, -1, w, h]);
-  else if (rot === 270) apDict.set('Matrix', [0, -1, 1, 0, 0, w]);
-  let apContent: string;
-  if (img !== undefined) {
-    const imgRef = writeImage(img, alloc, put);
-    apDict.set('Resources', new PdfDict([['XObject', new PdfDict([['Im0', imgRef]])]]));
-    apContent = `q ${formatNumber(w)} 0 0 ${formatNumber(h)} 0 0 cm /Im0 Do Q\n`;
-  } else if (vector !== undefined) {
-    // The picture's own space [0 0 vw vh] is scaled to the box; content is clipped to it.
-    const res = new PdfDict();
-    const xo = Object.entries(vector.images ?? {});
-    if (xo.length > 0) res.set('XObject', new PdfDict(xo.map(([k, v]) => [k, writeImage(v, alloc, put)])));
-    const fonts = Object.keys(vector.fonts ?? {});
-    if (fonts.length > 0) {
-      const cjk = writeCjkFont(alloc, put);
-      res.set('Font', new PdfDict(fonts.map((k) => [k, cjk])));
+  let cjkFont: PdfRef | undefined;
+  const appearanceForm = (formRef: PdfRef, a: PdfSignatureAppearance | undefined, r: readonly [number, number, number, number], rotate: number): void => {
+    const rot = ((rotate % 360) + 360) % 360;
+    const swap = rot === 90 || rot === 270;
+    const w = swap ? r[3] - r[1] : r[2] - r[0];
+    const h = swap ? r[2] - r[0] : r[3] - r[1];
+    const apDict = new PdfDict([
+      ['Type', name('XObject')],
+      ['Subtype', name('Form')],
+      ['BBox', [0, 0, w, h]],
+    ]);
+    if (rot === 90) apDict.set('Matrix', [0, 1, -1, 0, h, 0]);
+    else if (rot === 180) apDict.set('Matrix', [-1, 0, 0, -1, w, h]);
+    else if (rot === 270) apDict.set('Matrix', [0, -1, 1, 0, 0, w]);
+    let apContent: string;
+    const image = a?.image;
+    const vector = a?.vector;
+    if (image !== undefined) {
+      const imgRef = writeImage(image, alloc, put);
+      apDict.set('Resources', new PdfDict([['XObject', new PdfDict([['Im0', imgRef]])]]));
+      apContent = `q ${formatNumber(w)} 0 0 ${formatNumber(h)} 0 0 cm /Im0 Do Q\n`;
+    } else if (vector !== undefined) {
+      // The picture's own space [0 0 vw vh] is scaled to the box; content is clipped to it.
+      const res = new PdfDict();
+      const xo = Object.entries(vector.images ?? {});
+      if (xo.length > 0) res.set('XObject', new PdfDict(xo.map(([k, v]) => [k, writeImage(v, alloc, put)])));
+      const fonts = Object.keys(vector.fonts ?? {});
+      if (fonts.length > 0) {
+        cjkFont ??= writeCjkFont(alloc, put);
+        const f = cjkFont;
+        res.set('Font', new PdfDict(fonts.map((k) => [k, f])));
+      }
+      apDict.set('Resources', res);
+      apContent = `q 0 0 ${formatNumber(w)} ${formatNumber(h)} re W n ${formatNumber(w / vector.width)} 0 0 ${formatNumber(h / vector.height)} 0 0 cm\n${vector.content}\nQ\n`;
+    } else {
+      apDict.set('Resources', new PdfDict());
+      apContent = '% DSBlank\n';
     }
-    apDict.set('Resources', res);
-    apContent = `q 0 0 ${formatNumber(w)} ${formatNumber(h)} re W n ${formatNumber(w / vector.width)} 0 0 ${formatNumber(h / vector.height)} 0 0 cm\n${vector.content}\nQ\n`;
-  } else {
-    apDict.set('Resources', new PdfDict());
-    apContent = '% DSBlank\n';
-  }
-  put(apRef, new PdfStream(apDict, latin1Bytes(apContent)));
+    put(formRef, new PdfStream(apDict, latin1Bytes(apContent)));
+  };
+  appearanceForm(apRef, opts.appearance, rect, page.rotate);
 
   // ── widget (merged field + annotation), or the existing field signed in place ──
   const ap = new PdfDict([['N', apRef]]);
@@ -483,20 +519,47 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
     ]),
   );
 
-  // ── page /Annots ──
-  const annots = page.dict.get('Annots');
-  const annotsArr = reader.resolve(annots);
+  // ── extra stamps (riding-seal slices): locked, printable /Stamp annotations ──
+  const addToPage = new Map<number, { page: typeof page; refs: PdfRef[] }>();
+  const annotsArr = reader.resolve(page.dict.get('Annots'));
   const alreadyOnPage = existing !== undefined && Array.isArray(annotsArr) && annotsArr.some((a) => isRef(a) && a.num === widgetRef.num);
-  if (alreadyOnPage) {
-    // nothing to change on the page
-  } else if (isRef(annots)) {
-    const arr = reader.resolve(annots);
-    if (!Array.isArray(arr)) throw malformed('page /Annots is not an array');
-    put(redefine(annots), [...arr, widgetRef]);
-  } else {
-    const arr = reader.resolve(annots);
-    const newPage = page.dict.clone().set('Annots', Array.isArray(arr) ? [...arr, widgetRef] : [widgetRef]);
-    put(redefine(page.ref), newPage);
+  if (!alreadyOnPage) addToPage.set(page.ref.num, { page, refs: [widgetRef] });
+  for (const x of opts.extraStamps ?? []) {
+    const p = reader.getPage(x.page);
+    const r: [number, number, number, number] = [Math.min(x.rect[0], x.rect[2]), Math.min(x.rect[1], x.rect[3]), Math.max(x.rect[0], x.rect[2]), Math.max(x.rect[1], x.rect[3])];
+    const formRef = alloc();
+    appearanceForm(formRef, x.appearance, r, p.rotate);
+    const annotRef = alloc();
+    put(
+      annotRef,
+      new PdfDict([
+        ['Type', name('Annot')],
+        ['Subtype', name('Stamp')],
+        ['Rect', r],
+        ['P', p.ref],
+        // Print (4) + Locked (128): shown and printed, not movable or deletable in viewers
+        ['F', 132],
+        ['NM', textString(`${fieldName}#${addToPage.size}-${annotRef.num}`)],
+        ['AP', new PdfDict([['N', formRef]])],
+      ]),
+    );
+    const entry = addToPage.get(p.ref.num) ?? { page: p, refs: [] };
+    entry.refs.push(annotRef);
+    addToPage.set(p.ref.num, entry);
+  }
+
+  // ── page /Annots ──
+  for (const { page: pg, refs } of addToPage.values()) {
+    const annots = pg.dict.get('Annots');
+    if (isRef(annots)) {
+      const arr = reader.resolve(annots);
+      if (!Array.isArray(arr)) throw malformed('page /Annots is not an array');
+      put(redefine(annots), [...arr, ...refs]);
+    } else {
+      const arr = reader.resolve(annots);
+      const newPage = pg.dict.clone().set('Annots', Array.isArray(arr) ? [...arr, ...refs] : refs);
+      put(redefine(pg.ref), newPage);
+    }
   }
 
   // ── AcroForm ──

@@ -21,8 +21,9 @@
  */
 import { SealError } from '../errors/index.js';
 import { normalisePictureType, sniffPictureFormat } from '../seal/SES_ESPictrueInfo.js';
+import { formatNumber } from './objects.js';
 import type { PageInfo } from './PdfReader.js';
-import type { PdfSignatureAppearance } from './preparePdfSignature.js';
+import type { PdfExtraStamp, PdfSignatureAppearance } from './preparePdfSignature.js';
 import { decodeBmp } from './image/bmp.js';
 import { decodeGif } from './image/gif.js';
 import { parseJpeg } from './image/jpeg.js';
@@ -162,4 +163,33 @@ export function sealRectAt(page: PageInfo, centreMm: { x: number; y: number }, s
     });
   }
   return rect;
+}
+
+/** Most pages one riding seal may span (each slice gets thinner). */
+export const MAX_RIDING_PAGES = 200;
+
+/**
+ * A riding seal (骑缝章) across `pages` (in the order given, at least two): the seal picture is cut
+ * into equal vertical slices, slice i drawn at the right edge of page i as displayed, centred
+ * `yMm` from the top — fanned out, the pages' edges show the whole seal. The first part is for
+ * the signature widget, the others go to preparePdfSignature's `extraStamps` (the same revision,
+ * so the one signature covers them all). Slices are the full appearance clipped, so vector
+ * pictures stay vectors.
+ */
+export function ridingSealParts(appearance: PdfSignatureAppearance, sizeMm: { width: number; height: number }, pages: readonly PageInfo[], yMm: number): PdfExtraStamp[] {
+  const n = Array.isArray(pages) ? pages.length : 0;
+  if (n < 2 || n > MAX_RIDING_PAGES) throw invalid('pages', `a riding seal spans 2..${MAX_RIDING_PAGES} pages`);
+  const image = appearance?.image;
+  const vector = appearance?.vector;
+  if (image === undefined && vector === undefined) throw invalid('appearance', 'no picture to cut');
+  const sliceMm = { width: (sizeMm?.width ?? 0) / n, height: sizeMm?.height ?? 0 };
+  return pages.map((page, i) => {
+    // The slice's own space is [0 0 1 1]: the whole picture spans [-i, n - i] × [0, 1] there.
+    const part: PdfSignatureAppearance =
+      vector !== undefined
+        ? { vector: { ...vector, width: 1, height: 1, content: `${formatNumber(n / vector.width)} 0 0 ${formatNumber(1 / vector.height)} ${-i} 0 cm\n${vector.content}` } }
+        : { vector: { width: 1, height: 1, content: `${n} 0 0 1 ${-i} 0 cm /Im1 Do`, images: { Im1: image as NonNullable<typeof image> } } };
+    const shown = displayedPageSizeMm(page);
+    return { page: page.index, rect: sealRectAt(page, { x: shown.width - sliceMm.width / 2, y: yMm }, sliceMm), appearance: part };
+  });
 }
