@@ -4,6 +4,8 @@
 // - the key is pulled mid-batch (the token's `removed` control file, created from the page's own
 //   progress listener after the 3rd signed item): the page gets clean per-item results (signed,
 //   failed, never attempted; `stopped` = ERR_TOKEN_REMOVED) and the window stays open showing them;
+// - the page's `eseal.on('token.changed')` hears the key go and come back (agent events through the
+//   content relay);
 // - a token with a PIN pad: the window asks for no PIN, shows "请在USB KEY的密码键盘上输入PIN"
 //   (or its English text) while the agent waits on the pad, and the seal is made.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -56,6 +58,11 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window with the C PKCS#11 test t
   it('key pulled mid-batch: clean per-item results for the page, and the window shows them', async () => {
     const page = await rig.portalPage();
     await page.exposeFunction('pullKey', () => unplug(dirs.p11));
+    await page.evaluate(() => {
+      const events: unknown[] = [];
+      (window as unknown as { __tokenEvents: unknown[] }).__tokenEvents = events;
+      (window as unknown as { eseal: { on(e: string, l: (d: unknown) => void): () => void } }).eseal.on('token.changed', (d) => events.push(d));
+    });
     const total = 1000;
     const items = Array.from({ length: total }, (_, i) => item(i));
     const windowOpened = rig.nextConsentWindow();
@@ -109,6 +116,11 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window with the C PKCS#11 test t
     await win.waitForEvent('close', { timeout: 5_000 }).catch(() => undefined);
     expect(win.isClosed()).toBe(true);
     replug(dirs.p11);
+    // Agent events reach the page: the key went away and came back.
+    const heard = async (type: string): Promise<boolean> =>
+      page.evaluate(({ type, serial }) => (window as unknown as { __tokenEvents: { type?: string; serial?: string }[] }).__tokenEvents.some((e) => e.type === type && e.serial === serial), { type, serial: P11.serial });
+    await expect.poll(() => heard('removed'), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => heard('inserted'), { timeout: 20_000 }).toBe(true);
     await page.close();
   }, 120_000);
 
