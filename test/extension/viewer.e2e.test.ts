@@ -7,7 +7,7 @@
 // clean, tampered, and annotated after signing. First in the browser alone (no trust anchors →
 // unknown for good signatures), then with a REAL agent paired through the options page whose policy
 // names the test PKI as trust anchors (→ valid). Screenshots go to test-artifacts/viewer/.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,9 @@ import { chromium, type BrowserContext, type Page, type Worker } from 'playwrigh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
 import { loadTestPki } from '../support/testPki.js';
-import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
+import { DEV_TOKEN_PIN, ensureDevSetup } from '../../agent/dev/devSetup.js';
+import { testPkiDir } from '../support/testPki.js';
+import { AGENT, ensureAgentBuilt, EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
 import { drawSealPng } from '../../agent/dev/sealPicture.js';
 import { preparePdfSignature, sealPictureAppearance } from '../../shared/pdf/index.js';
 import { sm3 } from '../../shared/crypto/sm3.js';
@@ -81,6 +83,33 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     // A signature field laid out but never signed (zero /Contents), with the seal picture drawn.
     const unsigned = preparePdfSignature(classicPdf(), { page: 0, rect: [380, 640, 493, 753], fieldName: 'Blank', signingTime: new Date(), contentsReserveBytes: 4096, subFilter: 'adbe.pkcs7.detached', appearance: sealPictureAppearance({ type: 'png', data: drawSealPng(160), widthMm: 40, heightMm: 40 }) }).bytes;
     pdfs.set('unsigned.pdf', unsigned);
+    // Sealed by the agent's own code: `eseal pdf seal` on the development SM2 software token (its
+    // certificates come from the test PKI), the demo portal's Chinese notice at a chosen position.
+    {
+      await ensureAgentBuilt();
+      const dir = mkdtempSync(join(tmpdir(), 'eseal-viewer-cli-'));
+      try {
+        process.env['ESEAL_DEV_PKI'] = testPkiDir();
+        await ensureDevSetup(join(dir, 'state'));
+        const notice = join(repoRoot, 'demo/public/notice.pdf');
+        const input = join(dir, 'in.pdf');
+        cpSync(existsSync(notice) ? notice : join(dir, 'missing'), input);
+        const env: NodeJS.ProcessEnv = { ...process.env, ESEAL_DEV_PKI: testPkiDir(), ESEAL_PIN: DEV_TOKEN_PIN };
+        const out = join(dir, 'agent-sealed.pdf');
+        const r = spawnSync(process.execPath, [AGENT, 'pdf', 'seal', input, out, '--seal', 'dev-official', '--state-dir', join(dir, 'state'), '--page', '1', '--at', '150,240'], { encoding: 'utf8', env });
+        if (r.status !== 0) throw new Error(`eseal pdf seal failed: ${r.stderr}`);
+        const sealed = new Uint8Array(readFileSync(out));
+        pdfs.set('agent-sealed.pdf', sealed);
+        // Tampered: one byte of the first page's content changed inside the signed range.
+        const bad = sealed.slice();
+        const at = new TextDecoder('latin1').decode(bad).indexOf('stream') + 20;
+        if (at < 20) throw new Error('no stream in the sealed PDF');
+        bad[at] = (bad[at] ?? 0) ^ 0x01;
+        pdfs.set('agent-sealed-tampered.pdf', bad);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
 
     // The page side of eseal.openViewer, bundled for a plain portal page (window.esealViewer.openViewer).
@@ -381,6 +410,17 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       expect((await badges(alone)).map((b) => b.status)).toEqual(['unknown', 'unknown']);
       await alone.close();
       await setPolicy(agent?.port ?? 0);
+    });
+
+    it('a PDF sealed by the agent (eseal pdf seal, dev SM2 token) → valid; the same file tampered → invalid', async () => {
+      const good = await open(`${portal}/pdf/agent-sealed.pdf`, 'pdf-agent-sealed.png');
+      expect(await good.evaluate(() => document.body.dataset['verifiedBy'])).toBe('agent');
+      expect(await badges(good)).toEqual([{ id: 'Signature1', status: 'valid', onPage: true }]);
+      await good.close();
+      const bad = await open(`${portal}/pdf/agent-sealed-tampered.pdf`, 'pdf-agent-sealed-tampered.png');
+      expect(await badges(bad)).toEqual([{ id: 'Signature1', status: 'invalid', onPage: true }]);
+      expect(await bad.getAttribute('.signature-entry', 'data-change')).toBe('modified');
+      await bad.close();
     });
 
     it('an annotation added after sealing → still valid, and the panel shows the change', async () => {
