@@ -274,18 +274,37 @@ async function verifySes(digests: RangeDigests, info: PdfSignatureInfo, der: Uin
   }
 }
 
+/** A PDF date (`D:YYYYMMDDHHmmSSOHH'mm'`, trailing parts optional) as a Date; undefined when unreadable. */
+export function parsePdfDate(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(?:D:)?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:([Zz+-])(?:(\d{2})'?(\d{2})?'?)?)?$/.exec(text.trim());
+  if (m === null) return undefined;
+  const n = (i: number, d: number) => (m[i] === undefined ? d : Number(m[i]));
+  const utc = Date.UTC(n(1, 0), n(2, 1) - 1, n(3, 1), n(4, 0), n(5, 0), n(6, 0));
+  const sign = m[7] === '+' ? 1 : m[7] === '-' ? -1 : 0;
+  const t = utc - sign * (n(8, 0) * 60 + n(9, 0)) * 60_000;
+  return Number.isFinite(t) && n(2, 1) <= 12 && n(3, 1) <= 31 && n(4, 0) <= 23 && n(5, 0) <= 59 && n(6, 0) <= 59 ? new Date(t) : undefined;
+}
+
 async function verifyCms(digests: RangeDigests, info: PdfSignatureInfo, der: Uint8Array, rangeOk: boolean, ctx: PdfVerifyContext): Promise<Crypto> {
   const oid = cmsDigestOid(der);
   const alg = oid === undefined ? undefined : HASH_BY_OID[oid];
   let contentHash: Uint8Array | undefined;
   if (rangeOk && alg !== undefined && info.byteRange !== undefined) contentHash = await digests.get(info, alg);
-  const r: CmsVerification = await verifyCmsSignedData(der, {
-    ...(contentHash === undefined ? {} : { contentHash }),
-    trustAnchors: ctx.trustAnchors,
-    intermediates: ctx.intermediates ?? [],
-    crls: ctx.crls ?? [],
-    ...(ctx.time === undefined ? {} : { time: ctx.time }),
-  });
+  const run = (time: Date | undefined) =>
+    verifyCmsSignedData(der, {
+      ...(contentHash === undefined ? {} : { contentHash }),
+      trustAnchors: ctx.trustAnchors,
+      intermediates: ctx.intermediates ?? [],
+      crls: ctx.crls ?? [],
+      ...(time === undefined ? {} : { time }),
+    });
+  let r: CmsVerification = await run(ctx.time);
+  // PAdES forbids the signingTime attribute: the claimed time is then /M, and the chain is judged
+  // at that time (as for every other signature), not at "now".
+  const claimed = parsePdfDate(info.signingTime);
+  const fromM = ctx.time === undefined && r.signingTime === undefined && claimed !== undefined;
+  if (fromM) r = await run(claimed);
   const sealCodes: SealCode[] = r.subIndications.includes('HASH_FAILURE') ? ['DOCUMENT_MODIFIED'] : [];
   return {
     kind: 'digital',
@@ -296,7 +315,7 @@ async function verifyCms(digests: RangeDigests, info: PdfSignatureInfo, der: Uin
     ...(alg === undefined ? {} : { digestAlgorithm: alg }),
     report: {
       ...(r.signer === undefined ? {} : { signer: r.signer }),
-      ...(r.signingTime === undefined ? {} : { signingTime: r.signingTime }),
+      ...(r.signingTime === undefined ? (fromM ? { signingTime: claimed.toISOString() } : {}) : { signingTime: r.signingTime }),
       ...(r.signingTimeText === undefined ? {} : { signingTimeText: r.signingTimeText }),
     },
   };

@@ -58,7 +58,7 @@ export function sealKit(): Promise<{ pki: TestPki; unit: SigningKey; sealDer: Ui
 }
 
 /** Produces the /Contents bytes for the signed ranges of `bytes` (already laid out). */
-export async function signatureFor(signer: PdfSigner, bytes: Uint8Array, byteRange: readonly number[], fieldName: string, time: Date): Promise<{ der: Uint8Array; tbs?: Uint8Array }> {
+export async function signatureFor(signer: PdfSigner, bytes: Uint8Array, byteRange: readonly number[], fieldName: string, time: Date, signingTimeAttribute = true): Promise<{ der: Uint8Array; tbs?: Uint8Array }> {
   const { pki, unit, sealDer } = await sealKit();
   if (signer === 'ses') {
     const dataHash = await pdfByteRangeDigest(bytes, byteRange, 'SM3');
@@ -92,15 +92,20 @@ export async function signatureFor(signer: PdfSigner, bytes: Uint8Array, byteRan
     certificates: [pki.certs.inter],
     contentDigest: digest,
     digestAlgorithm: 'SHA-256',
-    signingTime: time,
+    ...(signingTimeAttribute ? { signingTime: time } : {}),
     sign: (attrs) => Promise.resolve(new Uint8Array(nodeSign('sha256', attrs, key))),
   });
   return { der };
 }
 
 /** Signs `pdf` once (a new revision) with the shared writer. */
-export async function signWith(pdf: Uint8Array, signer: PdfSigner, opts: Partial<PreparePdfSignatureOptions> & { time?: Date } = {}): Promise<{ bytes: Uint8Array; der: Uint8Array; tbs?: Uint8Array; fieldName: string }> {
-  const time = opts.time ?? signingTimeNow();
+export async function signWith(
+  pdf: Uint8Array,
+  signer: PdfSigner,
+  opts: Partial<PreparePdfSignatureOptions> & { time?: Date; signingTimeAttribute?: boolean } = {},
+): Promise<{ bytes: Uint8Array; der: Uint8Array; tbs?: Uint8Array; fieldName: string }> {
+  const { time: t, signingTimeAttribute, ...prepareOpts } = opts;
+  const time = t ?? signingTimeNow();
   const prepared = preparePdfSignature(pdf, {
     page: 0,
     rect: [400, 700, 520, 800],
@@ -108,9 +113,9 @@ export async function signWith(pdf: Uint8Array, signer: PdfSigner, opts: Partial
     contentsReserveBytes: 32768,
     subFilter: 'adbe.pkcs7.detached',
     reason: '测试签章',
-    ...opts,
+    ...prepareOpts,
   });
-  const s = await signatureFor(signer, prepared.bytes, prepared.byteRange, prepared.fieldName, time);
+  const s = await signatureFor(signer, prepared.bytes, prepared.byteRange, prepared.fieldName, time, signingTimeAttribute ?? true);
   return { bytes: fillPdfSignature(prepared, s.der), der: s.der, ...(s.tbs === undefined ? {} : { tbs: s.tbs }), fieldName: prepared.fieldName };
 }
 

@@ -14,6 +14,7 @@ import { decodeSES_Signature } from '../../../shared/seal/index.js';
 import { unzipSync } from 'fflate';
 import { fillPdfSignature, preparePdfSignature, readPdfSignatures, type IncrementalHash } from '../../../shared/pdf/index.js';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
+import { parsePdfDate } from '../../../shared/verify/verifyPdf.js';
 import { renderReportText } from '../../../shared/verify/renderReportText.js';
 import type { VerificationReport } from '../../../shared/verify/VerificationReport.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
@@ -132,6 +133,25 @@ describe('verifyDocument: PDF with CMS signatures', () => {
     expect(sig.total).toBe(2);
     expect(sig.valid).toBe(2);
     schemaOk(r);
+  });
+
+  it('without a signingTime attribute (PAdES style) the chain is judged at /M', async () => {
+    const old = await signWith(classicPdf(), 'p256', { time: new Date('2001-01-01T00:00:00Z'), signingTimeAttribute: false });
+    const r = await verifyDocument(old.bytes, anchors());
+    expect(r.signatures[0]?.subIndications).toEqual(['NOT_YET_VALID']);
+    expect(r.signatures[0]?.signingTime).toBe('2001-01-01T00:00:00.000Z');
+    expect(r.signatures[0]?.signingTimeText).toBe('D:20010101000000Z');
+    const now = await signWith(classicPdf(), 'rsa', { signingTimeAttribute: false });
+    const ok = await verifyDocument(now.bytes, anchors());
+    expect(ok.indication, failedChecks(ok)).toBe('TOTAL_PASSED');
+  });
+
+  it('parsePdfDate reads PDF dates with and without offsets, and refuses junk', () => {
+    expect(parsePdfDate('D:20260102030405Z')?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(parsePdfDate("D:20260102110405+08'00'")?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(parsePdfDate("D:20260101230405-04'00")?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    expect(parsePdfDate('D:2026')?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    for (const bad of ['', 'yesterday', 'D:20261340000000Z', 'D:2026010203040599', undefined]) expect(parsePdfDate(bad)).toBeUndefined();
   });
 
   it('an expired signer certificate at the claimed time fails the chain (time taken from the signature)', async () => {
