@@ -6,7 +6,7 @@
  * the same module bundled by esbuild with the agent's settings and run in a separate Node process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,8 @@ const PAGE1 = [
   // a keyword across two fonts (pdf.js keeps these as separate items)
   `BT /F1 14 Tf 72 600 Td ${f1('盖章')} Tj ET BT /F2 14 Tf 100 600 Td ${f2('日期')} Tj ET`,
 ].join('\n');
-const PAGE2 = `BT /F1 12 Tf 100 400 Td ${f1('甲方（盖章）')} Tj ET`;
+const PAGE2 = `BT /F1 12 Tf 100 400 Td ${f1('甲方（盖章）')} Tj ET
+BT /F1 10 Tf 0 1 -1 0 500 300 Tm ${f1('合同编号')} Tj ET`; // written upwards (turned 90°)
 
 function chinesePdf(): Uint8Array {
   const objs: ObjSpec[] = [
@@ -72,6 +73,7 @@ function expectRun(rect: readonly number[], x: number, y: number, size: number, 
 
 describe('findKeyword', () => {
   const pdf = chinesePdf();
+  mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
 
   it('finds every occurrence in page order: one run, a predefined CMap, a rotated page', async () => {
     const hits = await findKeyword(pdf, '甲方（盖章）');
@@ -98,6 +100,30 @@ describe('findKeyword', () => {
   it('a part of a run gets only its share of the run', async () => {
     const [hit] = await findKeyword(pdf, '编号');
     expectRun(hit?.rect ?? [], 72 + 2 * 12, 760, 12, 2);
+  });
+
+  it('text turned by its matrix gets a turned (here vertical) rectangle', async () => {
+    const hits = await findKeyword(pdf, '合同编号', { page: 2 });
+    expect(hits).toHaveLength(1);
+    const r = hits[0]?.rect ?? [];
+    // baseline runs up from (500, 300); glyphs extend to the left (their "up" is −x)
+    expect(r[1]).toBeCloseTo(300, 0);
+    expect(r[3]).toBeCloseTo(340, 0);
+    expect(r[0] as number).toBeLessThanOrEqual(493);
+    expect(r[0] as number).toBeGreaterThan(485);
+    expect(r[2] as number).toBeGreaterThanOrEqual(500);
+    expect(r[2] as number).toBeLessThan(505);
+  });
+
+  it('an encrypted PDF (qpdf, user password) → ERR_PDF_ENCRYPTED', async () => {
+    const dir = mkdtempSync(join(repoRoot, '.tmp', 'kw-enc-'));
+    try {
+      writeFileSync(join(dir, 'in.pdf'), pdf);
+      execFileSync('qpdf', ['--encrypt', 'secret', 'owner', '256', '--', join(dir, 'in.pdf'), join(dir, 'enc.pdf')]);
+      await expect(findKeyword(new Uint8Array(readFileSync(join(dir, 'enc.pdf'))), '甲方')).rejects.toMatchObject({ code: 'ERR_PDF_ENCRYPTED' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('limits the search to one page', async () => {
