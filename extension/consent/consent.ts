@@ -274,6 +274,7 @@ function onMessage(m: ToWindow): void {
     case 'signing':
       awaiting = false;
       approve.disabled = true;
+      $('pin-row').hidden = true;
       setState('signing');
       say(t('consent_signing'));
       return;
