@@ -4,7 +4,7 @@
 // Checks what a newcomer gets in the output folder: the stamped PDF (verified again here,
 // in-process, against the same PKI), the verification report saying the seal is valid,
 // screenshots of each step and the summary.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +106,41 @@ describe.skipIf(!existsSync(CHROMIUM))('headless demo (Chromium + extension + re
     for (const f of onDisk.files) expect(existsSync(join(out, f)), f).toBe(true);
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toContain('成功 / PASSED');
     expect(summary.steps.find((s) => s.name === 'viewer')?.detail).toContain('valid');
+  });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))('headless demo failing', () => {
+  it('stops at the failing step, names it in summary.txt, and still leaves the summary and screenshots', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'eseal-demo-out-'));
+    process.env['ESEAL_DEV_PKI'] = testPkiDir();
+    try {
+      // 24 vouchers, one sealed first: a batch of 30 cannot be picked.
+      const summary = await runHeadlessDemo({ outDir: out, batchSize: 30, log: () => undefined });
+      expect(summary.ok).toBe(false);
+      expect(summary.steps.map((s) => [s.name, s.ok])).toEqual([
+        ['start', true],
+        ['pair', true],
+        ['voucher', true],
+        ['batch', false],
+      ]);
+      expect(summary.failure).toContain('待签凭证不足 30 张');
+      const text = readFileSync(join(out, 'summary.txt'), 'utf8');
+      expect(text).toContain('失败 / FAILED');
+      expect(text).toContain('batch');
+      expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toMatchObject({ ok: false });
+      expect(readdirSync(out).some((f) => f.includes('batch-failed') && f.endsWith('.png'))).toBe(true);
+      expect(existsSync(join(out, 'notice-stamped.pdf'))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('the command exits 2 with a message when Chromium is missing', () => {
+    if (!existsSync(join(repoRoot, 'dist/demo/headless.mjs'))) execFileSync(process.execPath, ['scripts/build.mjs', 'demo'], { cwd: repoRoot, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [join(repoRoot, 'dist/demo/headless.mjs'), join(tmpdir(), 'eseal-demo-never')], { env: { ...process.env, ESEAL_CHROMIUM: '/nonexistent/chromium' }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('无界面演示无法开始');
+    expect(r.stderr).toContain('/nonexistent/chromium');
   });
 });
 
