@@ -43,7 +43,10 @@ export interface ViewerBackgroundDeps {
 }
 
 type TabsApi = { update(tabId: number, props: { url: string }): Promise<unknown>; create?(props: { url: string; openerTabId?: number }): Promise<unknown> };
-type SessionArea = { set(items: Record<string, unknown>): Promise<void> };
+type SessionArea = { set(items: Record<string, unknown>): Promise<void>; get(keys: null): Promise<Record<string, unknown>> };
+
+/** Documents parked and not yet opened, at most (a portal cannot fill the session store with tabs). */
+export const MAX_PARKED_DOCUMENTS = 8;
 
 /** Base64 characters of a MAX_INLINE_BYTES document. */
 const MAX_BASE64 = Math.ceil(MAX_INLINE_BYTES / 3) * 4;
@@ -92,6 +95,8 @@ export async function handleViewerMessage(message: unknown, sender: RuntimeSende
       const session = (deps.api.storage as unknown as { session?: SessionArea }).session;
       const tabs = (deps.api as unknown as { tabs?: TabsApi }).tabs;
       if (!session || !tabs?.create) throw new SealError('ERR_NOT_IMPLEMENTED', { feature: 'storage.session' });
+      const parked = Object.keys(await session.get(null)).filter((k) => k.startsWith('viewerDoc:')).length;
+      if (parked >= MAX_PARKED_DOCUMENTS) throw new SealError('ERR_PROTOCOL_BUSY');
       const id = (deps.randomId ?? randomId)();
       await session.set({ [`viewerDoc:${id}`]: { document: m.document, fileName: typeof m.fileName === 'string' ? m.fileName.replace(/^.*[\\/]/, '').slice(0, 200) : 'document', origin } });
       await tabs.create({ url: `${deps.api.runtime.getURL(VIEWER_PAGE)}?doc=${id}`, ...(typeof sender.tab.id === 'number' && { openerTabId: sender.tab.id }) });

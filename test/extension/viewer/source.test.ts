@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SealError } from '../../../shared/errors/index.js';
 import { parsePolicy } from '../../../shared/policy/Policy.js';
 import { documentKind, fetchDocument, fileNameFromUrl, MAX_VIEWER_BYTES, readCapped } from '../../../extension/viewer/source.js';
-import { handleViewerMessage, type ViewerBackgroundDeps } from '../../../extension/viewer/viewerBackground.js';
+import { handleViewerMessage, MAX_PARKED_DOCUMENTS, type ViewerBackgroundDeps } from '../../../extension/viewer/viewerBackground.js';
 import type { BrowserApi, RuntimeSender } from '../../../extension/browserApi.js';
 import type { AgentLike } from '../../../extension/background/PageRequestHandler.js';
 
@@ -110,7 +110,12 @@ describe('viewerBackground: intercept and verify', () => {
     const requests: { method: string; params: unknown }[] = [];
     const api = {
       runtime: { id: 'ext', getURL: (p: string) => `${OWN}/${p}` },
-      storage: { session: { set: (items: Record<string, unknown>) => Promise.resolve(void Object.entries(items).forEach(([k, v]) => session.set(k, v))) } },
+      storage: {
+        session: {
+          set: (items: Record<string, unknown>) => Promise.resolve(void Object.entries(items).forEach(([k, v]) => session.set(k, v))),
+          get: () => Promise.resolve(Object.fromEntries(session)),
+        },
+      },
       tabs: {
         update: (tabId: number, props: { url: string }) => Promise.resolve(void updates.push({ tabId, url: props.url })),
         create: (props: { url: string; openerTabId?: number }) => Promise.resolve(void created.push(props)),
@@ -167,5 +172,16 @@ describe('viewerBackground: intercept and verify', () => {
     expect(await handleViewerMessage({ op: 'open', document: 'not base64!' }, tabSender(`${base}/p`), d)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID' } });
     expect(await handleViewerMessage({ op: 'open', document: 'A'.repeat(6 * 1024 * 1024) }, tabSender(`${base}/p`), d)).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_TOO_LARGE' } });
     expect(created).toHaveLength(1);
+  });
+
+  it('open (SDK): at most MAX_PARKED_DOCUMENTS wait unopened; then ERR_PROTOCOL_BUSY', async () => {
+    const { d, created, session } = deps();
+    let n = 0;
+    const d2: ViewerBackgroundDeps = { ...d, randomId: () => `id${n++}` };
+    for (let i = 0; i < MAX_PARKED_DOCUMENTS; i++) expect(await handleViewerMessage({ op: 'open', document: 'AAAA' }, tabSender(`${base}/p`), d2)).toMatchObject({ ok: true });
+    expect(await handleViewerMessage({ op: 'open', document: 'AAAA' }, tabSender(`${base}/p`), d2)).toMatchObject({ ok: false, error: { code: 'ERR_PROTOCOL_BUSY' } });
+    expect(created).toHaveLength(MAX_PARKED_DOCUMENTS);
+    session.delete('viewerDoc:id0'); // the viewer read one
+    expect(await handleViewerMessage({ op: 'open', document: 'AAAA' }, tabSender(`${base}/p`), d2)).toMatchObject({ ok: true });
   });
 });
