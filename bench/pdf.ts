@@ -415,7 +415,7 @@ export async function benchPdf(): Promise<Record<string, unknown>> {
     ];
     let sealPdfIdleMiB: number | undefined;
     if (hsm) {
-      const r = runChild('idle-sealpdf', {});
+      const r = runChild('idle-sealpdf', { softhsmConf: hsm.conf, pkcs11Module: SOFTHSM_MODULE });
       sealPdfIdleMiB = r.result ? mib(r.result.peakRssBytes) : undefined;
       results['sealPdfChildIdlePeakRssMiB'] = sealPdfIdleMiB ?? null;
     }

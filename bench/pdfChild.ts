@@ -130,11 +130,7 @@ export async function runPdfChild(argv: readonly string[]): Promise<void> {
   const args = JSON.parse(json ?? '{}') as never;
   let result: ChildResult;
   if (mode === 'idle') result = { ms: 0, peakRssBytes: peakRssBytes() };
-  else if (mode === 'idle-sealpdf') {
-    // The sealPdf child's baseline: the agent modules it loads (pdf.js for keyword placement among them).
-    await import('./pdfChildSealPdf.js');
-    result = { ms: 0, peakRssBytes: peakRssBytes() };
-  }
+  else if (mode === 'idle-sealpdf') result = await (await import('./pdfChildSealPdf.js')).idleSealPdf(args);
   else if (mode === 'stamp-ours') result = await stampOurs(args);
   else if (mode === 'stamp-signpdf') result = await stampSignpdf(args);
   else if (mode === 'stamp-sealpdf') result = await (await import('./pdfChildSealPdf.js')).stampSealPdf(args);

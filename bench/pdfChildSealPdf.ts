@@ -20,6 +20,18 @@ function writeAll(fd: number, data: Uint8Array): void {
   while (w < data.length) w += writeSync(fd, data, w, data.length - w);
 }
 
+/** The sealPdf child's baseline: modules loaded and the PKCS#11 token found (agent start-up), no document. */
+export async function idleSealPdf(a: Pick<SealPdfArgs, 'softhsmConf' | 'pkcs11Module'>): Promise<ChildResult> {
+  process.env['SOFTHSM2_CONF'] = a.softhsmConf;
+  const registry = new TokenRegistry([new Pkcs11TokenProvider({ libraryPath: a.pkcs11Module })]);
+  try {
+    await registry.resolve();
+    return { ms: 0, peakRssBytes: peakRssBytes() };
+  } finally {
+    await registry.close();
+  }
+}
+
 export async function stampSealPdf(a: SealPdfArgs): Promise<ChildResult> {
   process.env['SOFTHSM2_CONF'] = a.softhsmConf; // read by C_Initialize
   const registry = new TokenRegistry([new Pkcs11TokenProvider({ libraryPath: a.pkcs11Module })]);
