@@ -100,9 +100,15 @@ async function addCard(doc: Doc): Promise<void> {
   $('#documents').append(card);
   verify.addEventListener('click', () => void verifyDoc(doc, card));
   if (doc.url) {
-    const viewer = await viewerUrl(doc.url);
-    if (viewer) actions.append(el('a', { class: 'button open-viewer', href: viewer, target: '_blank', text: '在 ESeal 查看器中打开 / open in the viewer' }));
     actions.append(el('a', { class: 'button', href: doc.url, download: doc.name, text: '下载 / download' }));
+    // A web page may not navigate to an extension page itself (Chrome blocks it): the user opens
+    // this address, or the page asks the extension through eseal.openViewer (below) when it has it.
+    const viewer = await viewerUrl(doc.url);
+    if (viewer) {
+      card.append(
+        el('details', { class: 'viewer-url' }, el('summary', { text: '在 ESeal 查看器中打开：复制此地址到浏览器地址栏 / viewer address (paste into the address bar)' }), el('code', { class: 'open-viewer', text: viewer })),
+      );
+    }
   }
   const sdk = eseal();
   if (sdk && typeof sdk.openViewer === 'function') {
