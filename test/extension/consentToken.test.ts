@@ -140,21 +140,22 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window with the C PKCS#11 test t
     }, { it: item(7), sealId: PAD.seal, tokenSerial: PAD.serial });
     const win = await windowOpened;
     await win.waitForFunction(() => document.body.dataset['state'] === 'review');
-    // Record every state and message the window goes through.
+    // Record every state and message the window goes through, in the test process (no race with
+    // the window closing at the end).
+    const trail: string[] = [];
+    await win.exposeFunction('noteState', (entry: string) => void trail.push(entry));
     await win.evaluate(() => {
-      const trail: string[] = [];
-      (window as unknown as { __trail: string[] }).__trail = trail;
-      new MutationObserver(() => trail.push(`${document.body.dataset['state'] ?? ''}|${document.getElementById('message')?.textContent ?? ''}`)).observe(document.body, { attributes: true, subtree: true, childList: true, characterData: true });
+      const note = (window as unknown as { noteState: (e: string) => void }).noteState;
+      new MutationObserver(() => note(`${document.body.dataset['state'] ?? ''}|${document.getElementById('message')?.textContent ?? ''}`)).observe(document.body, { attributes: true, subtree: true, childList: true, characterData: true });
     });
     expect(await win.isVisible('#pin')).toBe(false);
     expect(await text(win, '#message')).toBe(await message(win, 'consent_pinpadAfter'));
+    const padPrompt = `pinpad|${await message(win, 'consent_pinpad')}`;
     await win.click('#approve');
     const r = await outcome;
     expect(r).toMatchObject({ ok: true });
     expect(r.stages).toEqual(expect.arrayContaining(['awaiting_consent', 'awaiting_pinpad', 'signing']));
-    // The window lingers a moment after success: it went through the pad prompt.
-    const trail = await win.evaluate(() => (window as unknown as { __trail: string[] }).__trail);
-    expect(trail).toContain(`pinpad|${await message(win, 'consent_pinpad')}`);
+    expect(trail).toContain(padPrompt);
     await page.close();
   }, 60_000);
 });
