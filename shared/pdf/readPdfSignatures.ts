@@ -291,6 +291,9 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
       return { level: 'NONE', note: 'new object not referenced by an unchanged object' };
     }
     if (same(before, now)) return { level: 'NONE', note: 'redefined unchanged' };
+    // XMP metadata rewritten on save (pyHanko's metadata rule): not page content.
+    const isXmp = (o: PdfObject | undefined) => o instanceof PdfStream && isName(o.dict.get('Type'), 'Metadata') && isName(o.dict.get('Subtype'), 'XML');
+    if (isXmp(before) && isXmp(now)) return { level: 'NONE', note: 'XMP metadata stream updated' };
     if (Array.isArray(before) && Array.isArray(now)) {
       const added = grownBy(before, now);
       return added === undefined ? { level: 'OTHER', note: 'array changed' } : { level: addedLevel(added), note: `array grew by ${added.length}` };
@@ -307,7 +310,11 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
         return added === undefined ? { level: 'ANNOTATIONS', note: 'page /Annots changed' } : { level: addedLevel(added), note: `page /Annots grew by ${added.length}` };
       }
       if (num === rootNum) {
-        if (!within(ONLY_SIG_KEYS_CATALOG)) return { level: 'OTHER', note: `catalog changed: ${diff.join(', ')}` };
+        // A catalog /Metadata pointing to an XMP stream (new or rewritten) is neutral like /Info.
+        const metaOk = !diff.includes('Metadata') || isXmp(final.resolve(now.get('Metadata')));
+        const rest = diff.filter((k) => k !== 'Metadata');
+        if (!metaOk || !rest.every((k) => ONLY_SIG_KEYS_CATALOG.has(k))) return { level: 'OTHER', note: `catalog changed: ${diff.join(', ')}` };
+        if (rest.length === 0) return { level: 'NONE', note: 'catalog: XMP metadata reference' };
         if (isDict(before.get('AcroForm')) || isDict(now.get('AcroForm'))) {
           const of = atSigning.resolve(atSigning.resolveDict(before.get('AcroForm'))?.get('Fields'));
           const nf = final.resolve(final.resolveDict(now.get('AcroForm'))?.get('Fields'));

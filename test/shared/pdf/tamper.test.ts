@@ -10,8 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import type { SignatureReport, VerificationReport } from '../../../shared/verify/VerificationReport.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
-import { addAnnotation, certifyPdf, changeContent, signWith, type PdfSigner } from '../verify/pdfFixtures.js';
-import { classicPdf, pdfsig } from './support/makePdf.js';
+import { PdfReader, PdfRef } from '../../../shared/pdf/index.js';
+import { serialize } from '../../../shared/pdf/objects.js';
+import { addAnnotation, certifyPdf, changeContent, signWith, trailerSize, type PdfSigner } from '../verify/pdfFixtures.js';
+import { appendUpdate, classicPdf, pdfsig, type ObjSpec } from './support/makePdf.js';
 import { pdfsigSummary } from './support/sign.js';
 
 let pki: TestPki;
@@ -86,6 +88,29 @@ describe('tampering: later revisions', () => {
     expect(s?.coverage.modifiedAfterSigning).toBe(false);
     expect(statusOf(s, 'pdf.modifications')).toEqual(['warning']);
     expect(statusOf(s, 'signature.data-hash')).toEqual(['passed']);
+  });
+
+  it('a revision that only rewrites XMP metadata (new stream + catalog /Metadata): NONE; a non-XMP stream there is OTHER', async () => {
+    const signed = await signWith(classicPdf(), 'p256');
+    const withMeta = (subtype: string) => {
+      const r = PdfReader.open(signed.bytes);
+      const n = trailerSize(signed.bytes);
+      const catalog = r.catalog().clone().set('Metadata', new PdfRef(n, 0));
+      return appendUpdate(
+        signed.bytes,
+        new Map<number, ObjSpec>([
+          [r.rootRef.num, serialize(catalog)],
+          [n, { dict: `/Type /Metadata /Subtype /${subtype}`, data: '<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/"/><?xpacket end="w"?>' }],
+        ]),
+        n + 1,
+      );
+    };
+    const ok = await verify(withMeta('XML'));
+    expect(ok.indication, explain(ok)).toBe('TOTAL_PASSED');
+    expect(ok.signatures[0]?.pdf?.modificationLevel).toBe('NONE');
+    expect(ok.signatures[0]?.pdf?.laterRevisions).toBe(1);
+    const bad = await verify(withMeta('Other'));
+    expect(bad.signatures[0]?.pdf?.modificationLevel).toBe('OTHER');
   });
 
   it('a revision that adds a second signature: both valid, the first reports SIGNATURES', async () => {
