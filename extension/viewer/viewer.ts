@@ -277,12 +277,13 @@ async function show(doc: LoadedDocument): Promise<void> {
   }
   renderPanel();
   const fromAgent = await agentReport(doc);
-  if (fromAgent && current.doc === doc) {
+  if (fromAgent && current?.doc === doc) {
     current = { ...current, report: fromAgent, verifiedBy: 'agent' };
     renderPanel();
   }
   await layout?.firstPageDrawn;
-  setState('ready');
+  // Another document may have been opened meanwhile; its own run sets the state.
+  if (current?.doc === doc) setState('ready');
 }
 
 async function open(load: () => Promise<LoadedDocument>): Promise<void> {
