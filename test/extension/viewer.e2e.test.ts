@@ -235,6 +235,10 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
         return dark;
       });
       expect(ink).toBeGreaterThan(100);
+      // Keyboard: the badge takes focus, Enter highlights its entry in the panel.
+      await good.focus('.seal-badge');
+      await good.keyboard.press('Enter');
+      expect(await good.getAttribute('.signature-entry[data-signature-id="Approval"]', 'class')).toContain('highlight');
       await good.close();
       // A seal picture in a field that was never signed is badged too, and not as valid.
       const blank = await open(`${portal}/pdf/unsigned.pdf`, 'pdf-unsigned-field.png');
@@ -277,6 +281,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       expect(await page.textContent('#overall')).toBe('至少一个签章/签名无效');
       await page.click('#lang-toggle');
       await expect.poll(() => page.textContent('#overall')).toBe('At least one seal or signature is invalid');
+      expect(await page.textContent('.signature-entry dd[data-row="changed"]')).toBe('Yes: content protected by the signature was modified (the signature is broken)');
+      await page.screenshot({ path: join(ARTIFACTS, 'ofd-yunnan-english.png') });
       await page.close();
     });
 
