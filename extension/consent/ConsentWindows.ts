@@ -12,7 +12,8 @@
  *   agent's `consent.reply`; nothing here keeps the PIN;
  * - the window closed by the user while a decision is awaited = reject; closed while signing = the
  *   caller cancels (`onClosed`);
- * - `finish`: success closes the window after a short pause (the user sees "done"); a failure
+ * - `finish`: success closes the window after a short pause (the user sees "done"; a batch's list
+ *   a little longer); a failure
  *   other than the user's own cancel stays on screen (per-item results of a stopped batch) until
  *   the user closes it.
  */
@@ -108,7 +109,8 @@ export class ConsentWindows {
         s.awaiting = false;
         send(message);
         if (close === 'now') this.closeWindow(s);
-        else if (close === 'soon') setTimeout(() => this.closeWindow(s), this.o.lingerMs ?? 1500);
+        // A batch's per-item list stays up a little longer than a single seal's "done".
+        else if (close === 'soon') setTimeout(() => this.closeWindow(s), (this.o.lingerMs ?? 1500) * (message.ok && message.items ? 3 : 1));
         // 'stay': the session ends when the user closes the window.
       },
     };
