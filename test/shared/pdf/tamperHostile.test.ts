@@ -12,7 +12,7 @@ import type { VerificationReport } from '../../../shared/verify/VerificationRepo
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
 import { int, mutateBytes, prng, useNativeSm3 } from '../ofd/fuzzSupport.js';
 import { addAnnotation, certifyPdf, signWith, trailerSize } from '../verify/pdfFixtures.js';
-import { appendUpdate, buildPdf, classicPdf, onePageObjects, xrefStreamPdf } from './support/makePdf.js';
+import { appendUpdate, buildPdf, classicPdf, onePageObjects, qpdfTransform, xrefStreamPdf } from './support/makePdf.js';
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 const text = (b: Uint8Array) => new TextDecoder('latin1').decode(b);
@@ -150,6 +150,12 @@ describe('hostile signed PDFs: coded findings, no throw', () => {
     expect(s?.pdf?.changes.at(-1)?.note).toMatch(/limit reached/);
     expect(s?.indication).toBe('TOTAL_FAILED');
   }, 60_000);
+
+  it('an encrypted PDF: ERR_PDF_ENCRYPTED in the report', async () => {
+    const enc256 = qpdfTransform(p256Pdf, ['--encrypt', 'u', 'o', '256', '--']);
+    const r = await verify(enc256);
+    expect(r).toMatchObject({ documentType: 'pdf', indication: 'TOTAL_FAILED', signatures: [], error: { code: 'ERR_PDF_ENCRYPTED' } });
+  });
 
   it('an unsigned PDF: no signatures, INDETERMINATE with document.signatures', async () => {
     const r = await verify(classicPdf());
