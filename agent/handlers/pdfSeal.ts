@@ -11,11 +11,16 @@ interface PlacementParams {
   readonly y?: number;
   readonly keyword?: string;
   readonly occurrence?: number;
+  readonly riding?: { readonly y: number; readonly from?: number; readonly to?: number };
 }
 
-/** `{page, x, y}` or `{keyword, page?, occurrence?}`, nothing mixed (the schema cannot say "one of"). */
+/** `{page, x, y}`, `{keyword, page?, occurrence?}` or `{riding}`, nothing mixed (the schema cannot say "one of"). */
 export function placementOf(p: PlacementParams): PdfPlacement {
   const bad = (reason: string) => new SealError('ERR_INPUT_INVALID', { name: 'placement', reason });
+  if (p.riding !== undefined) {
+    if (p.keyword !== undefined || p.x !== undefined || p.y !== undefined || p.page !== undefined || p.occurrence !== undefined) throw bad('riding goes alone (its own y, from, to)');
+    return { riding: p.riding };
+  }
   if (p.keyword !== undefined) {
     if (p.x !== undefined || p.y !== undefined) throw bad('give either keyword or x and y, not both');
     return { keyword: p.keyword, ...(p.page !== undefined && { page: p.page }), ...(p.occurrence !== undefined && { occurrence: p.occurrence }) };

@@ -27,8 +27,11 @@ import { buildSignedData } from '../../shared/cms/buildSignedData.js';
 import { sm2Digest } from '../../shared/crypto/index.js';
 import { SealError } from '../../shared/errors/index.js';
 import {
+  MAX_RIDING_PAGES,
   PdfReader,
+  displayedPageSizeMm,
   fillPdfSignatureRevision,
+  ridingSealParts,
   pageRotation,
   visibleBox,
   preparePdfSignatureRevision,
@@ -45,7 +48,11 @@ import type { TokenCertificate, TokenSession } from '../token/TokenProvider.js';
 import { appearanceOf, locateKeyword, rectOverKeyword, sealRectAt } from './placement.js';
 
 /** Where the seal goes: its centre in millimetres from the top-left of the page as displayed, or a keyword's place. */
-export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
+export type PdfPlacement =
+  | { readonly page: number; readonly x: number; readonly y: number }
+  | { readonly keyword: string; readonly page?: number; readonly occurrence?: number }
+  /** A riding seal (骑缝章) across pages `from`..`to` (default: all), centred `y` mm from the top of the right edge. */
+  | { readonly riding: { readonly y: number; readonly from?: number; readonly to?: number } };
 
 export type PdfSealFormat = 'SES_Signature' | 'CMS';
 
@@ -71,6 +78,9 @@ export interface PdfSealPlan {
   readonly page: PageInfo;
   readonly rect: [number, number, number, number];
   readonly preview: PdfSealPreview;
+  /** For a riding seal: the pages it spans, in order (the first carries the signature widget). */
+  readonly ridingPages?: readonly PageInfo[];
+  readonly ridingY?: number;
 }
 
 export interface PdfSigner {
@@ -114,6 +124,7 @@ export async function planPdfSeal(pdf: Uint8Array, placement: PdfPlacement, size
   const pageCount = reader.pageCount();
   let pageIndex: number;
   let rect: [number, number, number, number];
+  let ridingPages: PageInfo[] | undefined;
   if ('keyword' in placement) {
     if (placement.page !== undefined) checkPage(placement.page, pageCount);
     const hits = await locateKeyword(pdf, placement.keyword, placement.page === undefined ? {} : { page: placement.page });
@@ -124,6 +135,18 @@ export async function planPdfSeal(pdf: Uint8Array, placement: PdfPlacement, size
     const page = reader.getPage(pageIndex);
     // Centre the seal on the keyword (the usual "stamp over the signature line" placement).
     rect = rectOverKeyword(page, hit.rect, sizeMm);
+  } else if ('riding' in placement) {
+    const from = placement.riding.from ?? 1;
+    const to = placement.riding.to ?? pageCount;
+    checkPage(from, pageCount);
+    checkPage(to, pageCount);
+    if (to - from + 1 < 2 || to - from + 1 > MAX_RIDING_PAGES) throw new SealError('ERR_INPUT_INVALID', { name: 'placement.riding', reason: `a riding seal spans 2..${MAX_RIDING_PAGES} pages (pages ${from}..${to} of ${pageCount})` });
+    ridingPages = Array.from({ length: to - from + 1 }, (_, i) => reader.getPage(from - 1 + i));
+    pageIndex = from - 1;
+    // The first slice (the signature widget); sealPdf takes the real slices from ridingSealParts.
+    const first = ridingPages[0] as PageInfo;
+    const slice = { width: sizeMm.width / ridingPages.length, height: sizeMm.height };
+    rect = sealRectAt(first, { x: displayedPageSizeMm(first).width - slice.width / 2, y: placement.riding.y }, slice);
   } else {
     checkPage(placement.page, pageCount);
     pageIndex = placement.page - 1;
@@ -132,7 +155,14 @@ export async function planPdfSeal(pdf: Uint8Array, placement: PdfPlacement, size
   const page = reader.getPage(pageIndex);
   const box = visibleBox(page);
   const pageSize: [number, number] = [box[2] - box[0], box[3] - box[1]];
-  return { pageIndex, pageCount, page, rect, preview: { page: pageIndex + 1, pageCount, rect, pageSize, rotate: pageRotation(page) } };
+  return {
+    pageIndex,
+    pageCount,
+    page,
+    rect,
+    preview: { page: pageIndex + 1, pageCount, rect, pageSize, rotate: pageRotation(page) },
+    ...(ridingPages !== undefined && 'riding' in placement && { ridingPages, ridingY: placement.riding.y }),
+  };
 }
 
 function checkPage(page: number, pageCount: number): void {
@@ -268,12 +298,16 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
 
   const plan = await planPdfSeal(o.pdf, o.placement, sizeMm);
   const appearance = appearanceOf({ type: picture.type, data: picture.data, widthMm: picture.width, heightMm: picture.height });
+  // A riding seal: the picture cut into one slice per page, all in the one signed revision.
+  const riding = plan.ridingPages !== undefined ? ridingSealParts(appearance, sizeMm, plan.ridingPages, plan.ridingY ?? 0) : undefined;
+  const widget = riding?.[0] ?? { page: plan.pageIndex, rect: plan.rect, appearance };
   const base: Omit<PreparePdfSignatureOptions, 'contentsReserveBytes'> = {
-    page: plan.pageIndex,
-    rect: plan.rect,
+    page: widget.page,
+    rect: widget.rect,
     signingTime: time,
     subFilter: 'adbe.pkcs7.detached',
-    appearance,
+    appearance: widget.appearance,
+    ...(riding !== undefined && { extraStamps: riding.slice(1) }),
     ...(o.reason !== undefined && { reason: o.reason }),
     ...(o.location !== undefined && { location: o.location }),
   };

@@ -97,9 +97,9 @@ export const METHODS = {
     },
   },
   /**
-   * Stamps a seal into a PDF (agent/handlers/pdfSeal.ts): `placement` is either `{page, x, y}` (the
-   * seal's centre in whole millimetres from the top-left of the page as displayed) or
-   * `{keyword, page?, occurrence?}`; the handler refuses other combinations. The document travels
+   * Stamps a seal into a PDF (agent/handlers/pdfSeal.ts): `placement` is `{page, x, y}` (the seal's
+   * centre in whole millimetres from the top-left of the page as displayed), `{keyword, page?,
+   * occurrence?}` or `{riding: {y, from?, to?}}`; the handler refuses other combinations. The document travels
    * inline (MAX_INLINE_BYTES: the signed result must fit one frame too).
    */
   'pdf.seal': {
@@ -122,6 +122,12 @@ export const METHODS = {
             y: { type: 'integer', minimum: 0, maximum: 5000 },
             keyword: { type: 'string', minLength: 1, maxLength: 100 },
             occurrence: { type: 'integer', minimum: 1, maximum: 1000 },
+            /** 骑缝章: one slice per page `from`..`to` (default all) at the right edge, centred `y` mm from the top. */
+            riding: {
+              type: 'object',
+              required: ['y'],
+              properties: { y: { type: 'integer', minimum: 0, maximum: 5000 }, from: { type: 'integer', minimum: 1, maximum: 100_000 }, to: { type: 'integer', minimum: 1, maximum: 100_000 } },
+            },
           },
         },
         reason: { type: 'string', maxLength: 200 },

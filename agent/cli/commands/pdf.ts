@@ -5,7 +5,7 @@
  *
  * ```
  * eseal pdf seal IN.pdf OUT.pdf --seal SEAL_ID [--token SERIAL]
- *                (--page N --at X,Y | --keyword TEXT [--page N] [--occurrence K])
+ *                (--page N --at X,Y | --keyword TEXT [--page N] [--occurrence K] | --riding Y [--pages A-B])
  *                [--reason TEXT] [--location TEXT] [--cms] [--force] [--json]
  *                [--state-dir DIR] [--soft-token FILE] [--policy FILE]
  * ```
@@ -56,6 +56,8 @@ interface PdfSealOptions {
   at?: string;
   keyword?: string;
   occurrence?: string;
+  riding?: string;
+  pages?: string;
   reason?: string;
   location?: string;
   cms?: boolean;
@@ -96,6 +98,18 @@ function positiveInt(value: string, flag: string): number {
 }
 
 export function parsePlacement(o: PdfSealOptions): PdfPlacement {
+  if (o.riding !== undefined) {
+    if (o.keyword !== undefined || o.at !== undefined || o.page !== undefined || o.occurrence !== undefined) throw usage('--riding goes with --pages only / --riding 只能与 --pages 同用');
+    if (!/^\d+(?:\.\d+)?$/.test(o.riding)) throw usage(`--riding ${o.riding}: Y in millimetres from the top / 距页面顶部的毫米数`);
+    let range: { from?: number; to?: number } = {};
+    if (o.pages !== undefined) {
+      const m = /^(\d{1,6})-(\d{1,6})$/.exec(o.pages);
+      if (m === null) throw usage(`--pages ${o.pages}: FROM-TO, e.g. 1-3 / 格式为 起-止`);
+      range = { from: positiveInt(m[1] ?? '', '--pages'), to: positiveInt(m[2] ?? '', '--pages') };
+    }
+    return { riding: { y: Number(o.riding), ...range } };
+  }
+  if (o.pages !== undefined) throw usage('--pages goes with --riding / --pages 需与 --riding 同用');
   if (o.keyword !== undefined) {
     if (o.at !== undefined) throw usage('give --at or --keyword, not both / --at 与 --keyword 只能选一个');
     if (o.keyword.trim() === '') throw usage('--keyword is empty / 关键字为空');
@@ -302,6 +316,8 @@ export function registerPdfCommands(program: Command, io: PdfCommandIo = default
     .option('--at <x,y>', '印章中心位置，距页面左上角的毫米数 / seal centre in mm from the top-left of the page')
     .option('--keyword <text>', '按关键字定位（印章盖在关键字上）/ place the seal over this text')
     .option('--occurrence <k>', '关键字的第几处（默认 1）/ which occurrence of the keyword (default 1)')
+    .option('--riding <y>', '骑缝章：切片盖在各页右边缘，中心距页面顶部 Y 毫米 / riding seal: one slice per page at the right edge, centred Y mm from the top')
+    .option('--pages <from-to>', '骑缝章跨越的页（默认全部）/ pages the riding seal spans (default all)')
     .option('--reason <text>', '签章原因 / reason')
     .option('--location <text>', '签章地点 / location')
     .option('--cms', 'SM2 密钥：写入 GM/T 0010 CMS 而非 SES_Signature / SM2 keys: a GM/T 0010 CMS instead of an SES_Signature')
@@ -314,7 +330,7 @@ export function registerPdfCommands(program: Command, io: PdfCommandIo = default
       'after',
       '\nPIN：取自环境变量 ESEAL_PIN，或策略指定的 pinentry 程序、密码键盘，否则从标准输入读取（终端中不回显）。\n' +
         'PIN: from the ESEAL_PIN environment variable, the policy\'s pinentry program or PIN pad, else standard input (hidden on a terminal).\n' +
-        '\n例 / example:\n  eseal pdf seal 合同.pdf 合同-已签章.pdf --seal dev-official --page 1 --at 150,240\n  eseal pdf seal in.pdf out.pdf --seal dev-official --keyword "甲方（盖章）"\n',
+        '\n例 / example:\n  eseal pdf seal 合同.pdf 合同-已签章.pdf --seal dev-official --page 1 --at 150,240\n  eseal pdf seal in.pdf out.pdf --seal dev-official --keyword "甲方（盖章）"\n  eseal pdf seal in.pdf out.pdf --seal dev-official --riding 150 --pages 1-3\n',
     )
     .action(async (input: string, output: string, o: PdfSealOptions) => {
       try {

@@ -173,6 +173,8 @@ describe('pdf.seal on the development SM2 software token', () => {
     ['keyword not found', classicPdf, { keyword: '甲方（盖章）' }, 'ERR_PDF_KEYWORD_NOT_FOUND'],
     ['mixed placement', classicPdf, { keyword: 'Hello', x: 1, y: 1 }, 'ERR_INPUT_INVALID'],
     ['seal off the page', classicPdf, { page: 1, x: 1, y: 1 }, 'ERR_PDF_PLACEMENT_OFF_PAGE'],
+    ['a riding seal on a one-page document', classicPdf, { riding: { y: 100 } }, 'ERR_INPUT_INVALID'],
+    ['riding mixed with x/y', classicPdf, { riding: { y: 100 }, page: 1, x: 1, y: 1 }, 'ERR_INPUT_INVALID'],
   ])('refuses %s before asking for consent', async (_name, make, placement, code) => {
     const { res, progress } = await client.request('pdf.seal', params(make(), { placement }), { ctx, consent: { pins: [DEV_PIN] } });
     expect(res).toMatchObject({ ok: false, error: { code } });

@@ -180,6 +180,30 @@ describe('placement and appearance', () => {
     expect(outside).toBe(0);
   });
 
+  it('a riding seal (骑缝章) across three pages: one signature, slices at the right edges, valid', async () => {
+    const page = '<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources <</Font <</F1 7 0 R>>>> /Contents 6 0 R>>';
+    const input = buildPdf(['<</Type /Catalog /Pages 2 0 R>>', '<</Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3>>', page, page, page, { dict: '', data: 'BT /F1 24 Tf 72 720 Td (Page) Tj ET\n' }, '<</Type /Font /Subtype /Type1 /BaseFont /Helvetica>>']);
+    const made = await stampHsm({ sealId: 'pdf-ec', pdf: input, placement: { riding: { y: 150 } } });
+    const out = joined(input, made);
+    expect(qpdfCheck(out).code).toBe(0);
+    expect(pdfsigSummary(pdfsig(out))).toMatchObject({ total: 1, valid: 1 });
+    const revision = Buffer.from(made.revision).toString('latin1');
+    expect(revision.match(/\/Subtype \/Stamp/g)).toHaveLength(2);
+    // The widget slice on page 1: a third of the 40 mm seal, flush with the right edge, 150 mm down.
+    const mm = 72 / 25.4;
+    expect(made.rect[2]).toBeCloseTo(595, 1);
+    expect(made.rect[2] - made.rect[0]).toBeCloseTo((40 / 3) * mm, 1);
+    expect((made.rect[1] + made.rect[3]) / 2).toBeCloseTo(842 - 150 * mm, 1);
+    const shown = renderPage(out);
+    let red = 0;
+    for (let x = Math.ceil(made.rect[0]); x < 595; x++) for (let y = Math.ceil(made.rect[1]); y < made.rect[3]; y++) {
+      const [r, g, b] = shown.rgb(x, Math.round(shown.height - y));
+      if (r > 150 && g < 120 && b < 120) red++;
+    }
+    expect(red).toBeGreaterThan(50);
+    await expect(stampHsm({ sealId: 'pdf-ec', pdf: classicPdf(), placement: { riding: { y: 150 } } })).rejects.toMatchObject({ code: 'ERR_INPUT_INVALID' });
+  });
+
   it('refuses a position that puts the seal off the page', async () => {
     await expect(stampSoft({ sealId: 'dev-official', pdf: classicPdf(), placement: { page: 1, x: 5, y: 5 } })).rejects.toMatchObject({ code: 'ERR_PDF_PLACEMENT_OFF_PAGE' });
   });
