@@ -56,6 +56,11 @@ export interface PdfSignatureImage {
   readonly rgb: Uint8Array;
   /** width × height bytes of opacity (255 = opaque), optional. */
   readonly alpha?: Uint8Array;
+  /**
+   * The same pixels as palette indices (palette PNG/GIF/BMP), optional: written as an /Indexed
+   * image of `bits` per pixel — about 3× (8-bit) to 24× (1-bit) less data to compress than RGB.
+   */
+  readonly indexed?: { readonly palette: Uint8Array; readonly indices: Uint8Array; readonly bits: 1 | 2 | 4 | 8 };
 }
 
 /** An image already encoded for PDF: a JPEG seal picture passed through as /DCTDecode. */
@@ -228,9 +233,16 @@ function checkImage(img: PdfSignatureImage | PdfEncodedImage, what: string): voi
     if (img.decode !== undefined && (!Array.isArray(img.decode) || img.decode.length > 8 || !img.decode.every((x) => x === 0 || x === 1))) throw invalid(what, 'bad /Decode array');
     return;
   }
-  const { rgb, alpha } = img;
+  const { rgb, alpha, indexed } = img;
   if (!(rgb instanceof Uint8Array) || rgb.length !== width * height * 3) throw invalid(`${what}.rgb`, 'length is not width × height × 3');
   if (alpha !== undefined && (!(alpha instanceof Uint8Array) || alpha.length !== width * height)) throw invalid(`${what}.alpha`, 'length is not width × height');
+  if (indexed !== undefined) {
+    const { palette, indices, bits } = indexed;
+    if (![1, 2, 4, 8].includes(bits) || !(palette instanceof Uint8Array) || palette.length === 0 || palette.length % 3 !== 0 || palette.length > 3 * 2 ** bits) {
+      throw invalid(`${what}.indexed`, 'palette must hold 1..2^bits RGB entries');
+    }
+    if (!(indices instanceof Uint8Array) || indices.length !== width * height) throw invalid(`${what}.indexed.indices`, 'length is not width × height');
+  }
 }
 
 /** Top-level and nested field names (/T joined with '.'), bounded. */
@@ -311,7 +323,7 @@ function writeImage(img: PdfSignatureImage | PdfEncodedImage, alloc: () => PdfRe
     put(ref, new PdfStream(dict, img.data));
     return ref;
   }
-  const smaskRef = img.alpha === undefined ? undefined : alloc();
+  const smaskRef = img.alpha === undefined || colourKeyRange(img) !== undefined ? undefined : alloc();
   const { image, smask } = imageStreams(img, smaskRef);
   put(ref, image);
   if (smask !== undefined && smaskRef !== undefined) put(smaskRef, smask);
@@ -358,19 +370,70 @@ function writeCjkFont(alloc: () => PdfRef, put: (ref: PdfRef, value: PdfObject) 
   return fontRef;
 }
 
+/** Palette indices packed `bits` per pixel, rows padded to whole bytes (ISO 32000-1 §8.9.3). */
+function packIndices(indices: Uint8Array, width: number, height: number, bits: number, entries: number): Uint8Array {
+  const stride = Math.ceil((width * bits) / 8);
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = indices[y * width + x] as number;
+      if (v >= entries) throw invalid('appearance.image.indexed.indices', `index ${v} beyond the ${entries}-entry palette`);
+      const bit = x * bits;
+      const p = y * stride + (bit >> 3);
+      out[p] = (out[p] as number) | (v << (8 - bits - (bit & 7)));
+    }
+  }
+  return out;
+}
+
+/**
+ * For a palette picture whose transparency is all-or-nothing and exactly the pixels of one
+ * contiguous index range (a PNG tRNS or GIF transparent index): that range, usable as a colour-key
+ * /Mask [lo hi] instead of a full /SMask image (ISO 32000-1 §8.9.6.4).
+ */
+export function colourKeyRange(img: PdfSignatureImage): [number, number] | undefined {
+  const ix = img.indexed;
+  const alpha = img.alpha;
+  if (ix === undefined || alpha === undefined) return undefined;
+  const entries = ix.palette.length / 3;
+  const state = new Int8Array(entries); // 0 unseen, 1 opaque, 2 transparent
+  for (let i = 0; i < alpha.length; i++) {
+    const a = alpha[i] as number;
+    const k = ix.indices[i] as number;
+    if ((a !== 0 && a !== 255) || k >= entries) return undefined;
+    const s = a === 0 ? 2 : 1;
+    if (state[k] !== 0 && state[k] !== s) return undefined;
+    state[k] = s;
+  }
+  let lo = -1;
+  let hi = -1;
+  for (let k = 0; k < entries; k++) {
+    if (state[k] !== 2) continue;
+    if (lo < 0) lo = k;
+    else if (hi !== k - 1) return undefined;
+    hi = k;
+  }
+  // entries never used may sit inside the range: harmless, no pixel has them
+  return lo < 0 ? undefined : [lo, hi];
+}
+
 function imageStreams(img: PdfSignatureImage, smaskRef: PdfRef | undefined): { image: PdfStream; smask?: PdfStream } {
+  const ix = img.indexed;
   const dict = new PdfDict([
     ['Type', name('XObject')],
     ['Subtype', name('Image')],
     ['Width', img.width],
     ['Height', img.height],
-    ['ColorSpace', name('DeviceRGB')],
-    ['BitsPerComponent', 8],
+    ['ColorSpace', ix === undefined ? name('DeviceRGB') : [name('Indexed'), name('DeviceRGB'), ix.palette.length / 3 - 1, new PdfString(ix.palette, true)]],
+    ['BitsPerComponent', ix === undefined ? 8 : ix.bits],
     ['Filter', name('FlateDecode')],
   ]);
-  if (smaskRef !== undefined) dict.set('SMask', smaskRef);
-  const image = new PdfStream(dict, zlibSync(img.rgb, { level: 6 }));
-  if (img.alpha === undefined || smaskRef === undefined) return { image };
+  const key = colourKeyRange(img);
+  if (key !== undefined) dict.set('Mask', key);
+  else if (smaskRef !== undefined) dict.set('SMask', smaskRef);
+  const data = ix === undefined ? img.rgb : packIndices(ix.indices, img.width, img.height, ix.bits, ix.palette.length / 3);
+  const image = new PdfStream(dict, zlibSync(data, { level: 6 }));
+  if (img.alpha === undefined || smaskRef === undefined || key !== undefined) return { image };
   const smask = new PdfStream(
     new PdfDict([
       ['Type', name('XObject')],

@@ -100,6 +100,7 @@ function decode(data: Uint8Array): RasterPicture {
   };
   const hasAlpha = masks !== undefined && masks[3] !== 0;
   const palN = palette === undefined ? 0 : palette.length / 3;
+  const indices = bpp <= 8 ? new Uint8Array(width * height) : undefined;
   for (let r = 0; r < height; r++) {
     const y = topDown ? r : height - 1 - r;
     const row = pixelOffset + r * stride;
@@ -109,6 +110,7 @@ function decode(data: Uint8Array): RasterPicture {
         const bit = x * bpp;
         const k = (data[row + (bit >> 3)]! >> (8 - bpp - (bit & 7))) & ((1 << bpp) - 1);
         if (k >= palN) throw pictureInvalid(T, `palette index ${k} beyond the ${palN}-entry palette`);
+        (indices as Uint8Array)[o] = k;
         const pal = palette as Uint8Array;
         rgb[o * 3] = pal[k * 3]!;
         rgb[o * 3 + 1] = pal[k * 3 + 1]!;
@@ -128,5 +130,6 @@ function decode(data: Uint8Array): RasterPicture {
     }
   }
   const a = trimAlpha(alpha);
-  return a === undefined ? { width, height, rgb } : { width, height, rgb, alpha: a };
+  const indexed = indices === undefined || palette === undefined ? undefined : { palette, indices, bits: (bpp === 1 ? 1 : bpp === 4 ? 4 : 8) as 1 | 2 | 4 | 8 };
+  return { width, height, rgb, ...(a === undefined ? {} : { alpha: a }), ...(indexed === undefined ? {} : { indexed }) };
 }

@@ -175,6 +175,7 @@ function decode(data: Uint8Array): RasterPicture {
     if (got === 0) throw pictureInvalid(T, 'image has no pixel data');
     const rgb = new Uint8Array(width * height * 3);
     const alpha = new Uint8Array(width * height);
+    const indices = new Uint8Array(width * height);
     const rowOrder: number[] = [];
     if (iflags & 0x40) {
       for (const [s, step] of [[0, 8], [4, 8], [2, 4], [1, 2]] as const) for (let y = s; y < ih; y += step) rowOrder.push(y);
@@ -191,6 +192,7 @@ function decode(data: Uint8Array): RasterPicture {
         const c = idx[k]!;
         if (c === transparent || c >= entries) continue;
         const o = y * width + X;
+        indices[o] = c;
         rgb[o * 3] = table[c * 3]!;
         rgb[o * 3 + 1] = table[c * 3 + 1]!;
         rgb[o * 3 + 2] = table[c * 3 + 2]!;
@@ -198,6 +200,8 @@ function decode(data: Uint8Array): RasterPicture {
       }
     }
     const a = trimAlpha(alpha);
-    return a === undefined ? { width, height, rgb } : { width, height, rgb, alpha: a };
+    const bits = entries > 16 ? 8 : entries > 4 ? 4 : entries > 2 ? 2 : 1;
+    const indexed = { palette: table.slice(), indices, bits: bits };
+    return { width, height, rgb, ...(a === undefined ? {} : { alpha: a }), indexed };
   }
 }

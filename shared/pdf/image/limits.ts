@@ -36,6 +36,8 @@ export interface RasterPicture {
   readonly height: number;
   readonly rgb: Uint8Array;
   readonly alpha?: Uint8Array;
+  /** Palette pictures: the same pixels as indices into an RGB palette (written as /Indexed). */
+  readonly indexed?: { readonly palette: Uint8Array; readonly indices: Uint8Array; readonly bits: 1 | 2 | 4 | 8 };
 }
 
 export function pictureInvalid(type: string, reason: string): SealError {

@@ -169,6 +169,7 @@ function decode(data: Uint8Array): RasterPicture {
   const keyGray = h.colorType === 0 && trns !== undefined && trns.length >= 2 ? (trns[0]! << 8) | trns[1]! : -1;
   const keyRgb = h.colorType === 2 && trns !== undefined && trns.length >= 6 ? [(trns[0]! << 8) | trns[1]!, (trns[2]! << 8) | trns[3]!, (trns[4]! << 8) | trns[5]!] : undefined;
   const palN = palette === undefined ? 0 : palette.length / 3;
+  const indices = h.colorType === 3 ? new Uint8Array(n) : undefined;
 
   let off = 0;
   for (const q of ps) {
@@ -226,6 +227,7 @@ function decode(data: Uint8Array): RasterPicture {
           case 3: {
             const k = sample(s);
             if (k >= palN) throw pictureInvalid(T, `palette index ${k} beyond the ${palN}-entry palette`);
+            (indices as Uint8Array)[o] = k;
             const pal = palette as Uint8Array;
             rgb[o * 3] = pal[k * 3]!;
             rgb[o * 3 + 1] = pal[k * 3 + 1]!;
@@ -253,5 +255,6 @@ function decode(data: Uint8Array): RasterPicture {
     }
   }
   const a = trimAlpha(alpha);
-  return a === undefined ? { width: h.width, height: h.height, rgb } : { width: h.width, height: h.height, rgb, alpha: a };
+  const indexed = indices === undefined || palette === undefined ? undefined : { palette: palette.slice(0, 3 * Math.min(palN, 1 << h.depth)), indices, bits: h.depth as 1 | 2 | 4 | 8 };
+  return { width: h.width, height: h.height, rgb, ...(a === undefined ? {} : { alpha: a }), ...(indexed === undefined ? {} : { indexed }) };
 }

@@ -89,6 +89,17 @@ describe('generated pictures of each kind', () => {
     expect(c.darkInside).toBeGreaterThan(200);
   });
 
+  it('palette pictures are written /Indexed; one transparent index becomes a colour-key /Mask, partial alpha an /SMask', async () => {
+    const latin1 = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+    const keyed = latin1(await stamp(A4(), fixturePicture('png-palette4-adam7.png', 40, 30), { x: 60, y: 50 }));
+    expect(keyed).toMatch(/\/ColorSpace \[\/Indexed \/DeviceRGB 15 <[0-9A-Fa-f]+>\] \/BitsPerComponent 4/);
+    expect(keyed).toMatch(/\/Mask \[0 0\]/);
+    expect(keyed).not.toContain('/SMask');
+    const soft = latin1(await stamp(A4(), samplePicture('dms360-v1-seal.ofd'), { x: 60, y: 50 }));
+    expect(soft).toContain('/SMask');
+    expect(soft).not.toContain('/Indexed');
+  });
+
   it('CMYK JPEG with the Adobe marker gets an inverting /Decode', () => {
     const ap = sealPictureAppearance(fixturePicture('jpeg-cmyk.jpg'));
     expect(ap.image).toMatchObject({ colorSpace: 'DeviceCMYK', filter: 'DCTDecode', decode: [1, 0, 1, 0, 1, 0, 1, 0] });

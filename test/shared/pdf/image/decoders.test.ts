@@ -56,6 +56,16 @@ describe('PNG, GIF and BMP decoders agree with Skia on independently encoded fix
     // 16-bit samples: we keep the high byte, Skia rounds — at most one step apart.
     expect(maxDiff).toBeLessThanOrEqual(f.includes('16') ? 1 : 0);
     expect(opaque).toBeGreaterThan(0);
+    // palette pictures also carry indices (written as /Indexed): they must be the same pixels
+    if (/palette|gif|bmp-pal/.test(f)) expect(ours.indexed).toBeDefined();
+    if (ours.indexed !== undefined) {
+      const { palette, indices } = ours.indexed;
+      for (let i = 0; i < ours.width * ours.height; i++) {
+        if ((ours.alpha?.[i] ?? 255) === 0) continue;
+        const k = indices[i] as number;
+        expect([palette[k * 3], palette[k * 3 + 1], palette[k * 3 + 2]]).toEqual([ours.rgb[i * 3], ours.rgb[i * 3 + 1], ours.rgb[i * 3 + 2]]);
+      }
+    }
     const shouldHaveTransparency = /trns|rgba|graya|palette|argb|gif-(transparent|interlaced|local|256)/.test(f);
     if (shouldHaveTransparency) expect(transparent).toBeGreaterThan(0);
     else expect(ours.alpha).toBeUndefined();
