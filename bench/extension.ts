@@ -18,6 +18,8 @@
  * - overhead = (t1 − t0) − human time: the relays both ways, the agent's checks, the consent reply
  *   back to the agent, the soft-token login (its KDF) and the SM2 signature.
  * Calls with no consent (`eseal.status`, `eseal.listSeals`) give the pure transport round trip.
+ * Between the sealData calls the token's own work (login + signature, in-process on a copy of the
+ * development token) is timed too, so the overhead above the token is reported under the same load.
  *
  * ESEAL_BENCH_EXT_N (default 20) sealData calls, a third as many sealPdf calls (the 2-page notice),
  * 4·N status and listSeals calls; a few warm-up calls first.
