@@ -200,8 +200,8 @@ function decode(data: Uint8Array): RasterPicture {
       }
     }
     const a = trimAlpha(alpha);
-    const bits = entries > 16 ? 8 : entries > 4 ? 4 : entries > 2 ? 2 : 1;
-    const indexed = { palette: table.slice(), indices, bits: bits };
+    const bits: 1 | 2 | 4 | 8 = entries > 16 ? 8 : entries > 4 ? 4 : entries > 2 ? 2 : 1;
+    const indexed = { palette: table.slice(), indices, bits };
     return { width, height, rgb, ...(a === undefined ? {} : { alpha: a }), indexed };
   }
 }
