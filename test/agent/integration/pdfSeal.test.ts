@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // pdf.seal end to end on the real agent process over the WebSocket, consent and PIN answered through
 // the protocol as the extension's consent window does: the development SM2 software token and the C
-// SM2 PKCS#11 test token (SES_Signature in /Contents, TBS_Sign checked by OpenSSL, verifyDocument
+// SM2 PKCS#11 test token and the soft SKF device (SES_Signature in /Contents, TBS_Sign checked by OpenSSL, verifyDocument
 // TOTAL_PASSED with the test anchor), SoftHSM2 ECDSA/RSA (pdfsig "Signature is Valid"), wrong then
 // right PIN, refusal and cancel, idempotent ids, policy denial, coded refusals, and the audit record.
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ import { parseCertificate } from '../../../shared/x509/index.js';
 import { buildPdf, classicPdf, onePageObjects, pdfsig, qpdfCheck, qpdfTransform } from '../../shared/pdf/support/makePdf.js';
 import { pdfsigSummary } from '../../shared/pdf/support/sign.js';
 import { loadTestPki } from '../../support/testPki.js';
-import { buildTestTokens, makeSm2TestTokenDir, removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
+import { buildTestTokens, makeSm2TestTokenDir, makeSoftSkfDir, removeDir, tempDir } from '../../test-tokens/testTokenSupport.js';
 import { DEV_PIN, EXT_ORIGIN, pairedClient, PORTAL, startAgent, TestClient, type Frame, type StartedAgent } from './harness.js';
 import { makeBoundSeal, opensslVerifyTbsSign } from './sealFixtures.js';
 import { SOFTHSM_MODULE, SOFTHSM_PIN, softhsmWithPdfSeals } from '../pdf/support.js';
@@ -27,6 +27,9 @@ const READONLY = 'https://readonly.example.gov.cn';
 const ctx = { origin: PORTAL };
 let p11Dir = '';
 let hsmDir = '';
+let skfDir = '';
+const SKF_SERIAL = 'SKF0000000000002';
+const SKF_PIN = '123456';
 let agent: StartedAgent;
 let client: TestClient;
 let pairing: { keyId: string; key: Uint8Array };
@@ -39,6 +42,9 @@ beforeAll(async () => {
   const sealDer = await makeBoundSeal(new Uint8Array(readFileSync(join(p11Dir, 'seal-sm2.cert.der'))), '某某市财政局（PDF）', '11010500000301');
   const header = `#sm2testtoken-data\nlabel.hex=${Buffer.from('p11-pdf').toString('hex')}\napplication.hex=${Buffer.from('ESeal').toString('hex')}\n\n`;
   writeFileSync(join(p11Dir, 'seal1.data'), Buffer.concat([Buffer.from(header), sealDer]));
+  skfDir = tempDir('eseal-pdfseal-skf-');
+  makeSoftSkfDir(skfDir, { devName: 'SoftSKF0', label: 'ESeal SKF PDF', serial: SKF_SERIAL, manufacturer: 'SoftSKF Test', application: 'ESEAL', pin: SKF_PIN, maxPinRetries: 5, keys: [{ name: 'seal-sm2', curve: 'SM2', cn: '某某市财政局 (SKF PDF)' }] });
+  writeFileSync(join(skfDir, 'files', 'eseal.official'), await makeBoundSeal(new Uint8Array(readFileSync(join(skfDir, 'seal-sm2.cert.der'))), '某某市财政局（SKF PDF）', '11010500000302'));
   hsmDir = tempDir('eseal-pdfseal-hsm-');
   const { conf } = await softhsmWithPdfSeals(hsmDir);
   agent = await startAgent({
@@ -48,10 +54,10 @@ beforeAll(async () => {
         { origin: PORTAL, name: '演示门户', actions: ['status', 'seals.list', 'pdf.seal'], sealTypes: ['official', 'legal'] },
         { origin: READONLY, actions: ['status', 'seals.list', 'seal.sign'], sealTypes: ['official'] },
       ],
-      token: { pkcs11Libraries: [libs.pkcs11, SOFTHSM_MODULE] },
+      token: { pkcs11Libraries: [libs.pkcs11, SOFTHSM_MODULE], skfLibraries: [libs.skf] },
       development: { allowHttpLocalhost: true },
     },
-    env: { SM2TESTTOKEN_DIR: p11Dir, SOFTHSM2_CONF: conf },
+    env: { SM2TESTTOKEN_DIR: p11Dir, SOFTHSM2_CONF: conf, SOFTSKF_DIR: skfDir },
   });
   const paired = await pairedClient(agent);
   client = paired.client;
@@ -65,6 +71,7 @@ afterAll(async () => {
   await agent?.stop();
   removeDir(p11Dir);
   removeDir(hsmDir);
+  removeDir(skfDir);
 });
 
 interface PdfSealResult {
@@ -214,6 +221,16 @@ describe('pdf.seal on PKCS#11 tokens', () => {
     const tokenCert = parseCertificate(new Uint8Array(readFileSync(join(p11Dir, 'seal-sm2.cert.der'))));
     const report = await verifyDocument(out, { trustAnchors: [pki.certs.root, tokenCert], intermediates: [pki.certs.inter] });
     expect(report.indication, JSON.stringify(report.signatures[0]?.checks.filter((c) => c.status !== 'passed'))).toBe('TOTAL_PASSED');
+  });
+
+  it('an SKF (GM/T 0016) device: SES_Signature whose TBS_Sign OpenSSL verifies', async () => {
+    const input = classicPdf();
+    const { res } = await client.request('pdf.seal', params(input, { sealId: 'eseal.official', tokenSerial: SKF_SERIAL }), { ctx, consent: { pins: [SKF_PIN] } });
+    expect(res).toMatchObject({ ok: true, result: { format: 'SES_Signature', sealId: 'eseal.official' } });
+    const out = docOf(res);
+    expect(qpdfCheck(out).code).toBe(0);
+    const [sig] = readPdfSignatures(out).signatures;
+    expect(opensslVerifyTbsSign(sig!.cms!, new Uint8Array(readFileSync(join(skfDir, 'seal-sm2.cert.der'))))).toMatch(/Signature Verified Successfully/);
   });
 
   it('SoftHSM ECDSA then RSA: pdfsig says every signature is valid', async () => {
