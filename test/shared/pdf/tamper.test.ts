@@ -13,7 +13,7 @@ import { loadTestPki, type TestPki } from '../../support/testPki.js';
 import { PdfReader, PdfRef } from '../../../shared/pdf/index.js';
 import { serialize } from '../../../shared/pdf/objects.js';
 import { addAnnotation, certifyPdf, changeContent, signWith, trailerSize, type PdfSigner } from '../verify/pdfFixtures.js';
-import { appendUpdate, classicPdf, pdfsig, type ObjSpec } from './support/makePdf.js';
+import { appendUpdate, buildPdf, classicPdf, onePageObjects, pdfsig, type ObjSpec } from './support/makePdf.js';
 import { pdfsigSummary } from './support/sign.js';
 
 let pki: TestPki;
@@ -124,6 +124,34 @@ describe('tampering: later revisions', () => {
     expect(r.signatures.map((s) => s.pdf?.laterRevisions)).toEqual([2, 1, 0]);
     // pdfsig: the P-256 one is valid (NSS cannot check SM2, so the other two are not counted)
     expect(pdfsig(three.bytes)).toMatch(/Signature #2:[\s\S]*?Signature Validation: Signature is Valid\./);
+  });
+});
+
+describe('form filling after signing', () => {
+  /** One page with a text field (object 6, merged field/widget) whose value is `v`. */
+  const field = (v: string) => `<</FT /Tx /Type /Annot /Subtype /Widget /T (name) /V (${v}) /Rect [50 50 250 80] /P 3 0 R /F 4>>`;
+  const formPdf = () => buildPdf([...onePageObjects({ catalogExtra: ' /AcroForm <</Fields [6 0 R]>>', pageExtra: ' /Annots [6 0 R]' }), field('')]);
+  const fill = (pdf: Uint8Array) => appendUpdate(pdf, new Map([[6, field('Zhang San')]]), trailerSize(pdf));
+
+  it('an approval signature: FORM_FILLING is allowed (warning), still valid', async () => {
+    const signed = await signWith(formPdf(), 'ses');
+    const r = await verify(fill(signed.bytes));
+    const s = r.signatures[0];
+    expect(r.indication, explain(r)).toBe('TOTAL_PASSED');
+    expect(s?.pdf?.modificationLevel).toBe('FORM_FILLING');
+    expect(s?.pdf?.changes).toContainEqual({ objectNumber: 6, level: 'FORM_FILLING', note: 'form field value changed' });
+    expect(statusOf(s, 'pdf.modifications')).toEqual(['warning']);
+  });
+
+  it('a P=1 certified form: filling it violates DocMDP; under P=2 it is allowed', async () => {
+    const certified = (p: 1 | 2) => certifyPdf(formPdf(), p);
+    const p1 = await verify(fill(await certified(1)));
+    expect(p1.indication).toBe('TOTAL_FAILED');
+    expect(statusOf(p1.signatures[0], 'pdf.docmdp')).toEqual(['failed']);
+    expect(p1.signatures[0]?.pdf?.modificationLevel).toBe('FORM_FILLING');
+    const p2 = await verify(fill(await certified(2)));
+    expect(p2.indication, explain(p2)).toBe('TOTAL_PASSED');
+    expect(statusOf(p2.signatures[0], 'pdf.docmdp')).toEqual(['passed']);
   });
 });
 

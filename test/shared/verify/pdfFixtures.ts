@@ -123,28 +123,55 @@ const BR_PLACEHOLDER = '/ByteRange [0 0000000000 0000000000 0000000000]';
 const CONTENTS_BYTES = 32768;
 
 /**
- * Certifies the one-page test document (objects 1–5 of makePdf's onePageObjects) with DocMDP `/P p`:
- * an incremental update adding field 6 (merged field/widget, invisible), signature dictionary 7 with a
- * DocMDP `/Reference`, the catalog with `/Perms` and `/AcroForm`, and the page's `/Annots`.
+ * Certifies `pdf` with DocMDP `/P p` (the writer does not make certification signatures): an
+ * incremental update adding an invisible merged field/widget on the first page, a signature
+ * dictionary with a DocMDP `/Reference`, and the catalog with `/Perms` and the field in an inline
+ * `/AcroForm` (existing fields kept).
  */
 export async function certifyPdf(pdf: Uint8Array, p: 1 | 2 | 3, signer: PdfSigner = 'p256'): Promise<Uint8Array> {
   const time = signingTimeNow();
+  const sig =
+    `<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached ${BR_PLACEHOLDER} /M (D:20260101000000Z) ` +
+    `/Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P ${p} /V /1.2>>>>] ` +
+    `/Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`;
+  return addSignatureRevision(pdf, 'Certification', sig, (n) => new PdfDictCtor([['DocMDP', new PdfRef(n, 0)]]), async (bytes, br) => (await signatureFor(signer, bytes, br, 'Certification', time)).der);
+}
+
+/**
+ * Appends a revision with an invisible signature field `name` on the first page whose value is
+ * `sigDict` (text with the ByteRange placeholder), then fills it with `sign`. `perms` (given the
+ * signature's object number) becomes the catalog's `/Perms`.
+ */
+async function addSignatureRevision(
+  pdf: Uint8Array,
+  name: string,
+  sigDict: string,
+  perms: ((sigNum: number) => PdfDict) | undefined,
+  sign: (bytes: Uint8Array, byteRange: readonly number[]) => Promise<Uint8Array> | Uint8Array,
+): Promise<Uint8Array> {
+  const r = PdfReader.open(pdf);
+  const catalog = r.catalog();
+  const pageRef = r.pageRefs()[0] as PdfRef;
+  const page = r.resolveDict(pageRef) as PdfDict;
+  const n = trailerSize(pdf);
+  const af = r.resolveDict(catalog.get('AcroForm'));
+  const oldFields = r.resolve(af?.get('Fields'));
+  const newAf = (af?.clone() ?? new PdfDictCtor()).set('Fields', [...(Array.isArray(oldFields) ? oldFields : []), new PdfRef(n, 0)]).set('SigFlags', 3);
+  const oldAnnots = r.resolve(page.get('Annots'));
+  const newPage = page.clone().set('Annots', [...(Array.isArray(oldAnnots) ? oldAnnots : []), new PdfRef(n, 0)]);
+  let newCatalog = catalog.clone().set('AcroForm', newAf);
+  if (perms !== undefined) newCatalog = newCatalog.set('Perms', perms(n + 1));
   const updated = appendUpdate(
     pdf,
     new Map<number, string>([
-      [1, '<</Type /Catalog /Pages 2 0 R /AcroForm <</Fields [6 0 R] /SigFlags 3>> /Perms <</DocMDP 7 0 R>>>>'],
-      [3, '<</Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources <</Font <</F1 5 0 R>>>> /Contents 4 0 R /Annots [6 0 R]>>'],
-      [6, '<</FT /Sig /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /T (Certification) /V 7 0 R /P 3 0 R>>'],
-      [
-        7,
-        `<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached ${BR_PLACEHOLDER} /M (D:20260101000000Z) ` +
-          `/Reference [<</Type /SigRef /TransformMethod /DocMDP /TransformParams <</Type /TransformParams /P ${p} /V /1.2>>>>] ` +
-          `/Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`,
-      ],
+      [r.rootRef.num, serialize(newCatalog)],
+      [pageRef.num, serialize(newPage)],
+      [n, `<</FT /Sig /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /T (${name}) /V ${n + 1} 0 R /P ${pageRef.num} 0 R>>`],
+      [n + 1, sigDict],
     ]),
-    8,
+    n + 2,
   );
-  return fillPlaceholder(updated, async (bytes, br) => (await signatureFor(signer, bytes, br, 'Certification', time)).der);
+  return fillPlaceholder(updated, sign);
 }
 
 /**
@@ -153,29 +180,8 @@ export async function certifyPdf(pdf: Uint8Array, p: 1 | 2 | 3, signer: PdfSigne
  * `stamp` gets the bytes and ranges and returns the TimeStampToken DER.
  */
 export async function docTimeStampPdf(pdf: Uint8Array, stamp: (bytes: Uint8Array, byteRange: readonly number[]) => Promise<Uint8Array> | Uint8Array): Promise<Uint8Array> {
-  const r = PdfReader.open(pdf);
-  const catalog = r.catalog();
-  const pageRef = r.pageRefs()[0] as PdfRef;
-  const page = r.resolveDict(pageRef) as PdfDict;
-  const n = trailerSize(pdf);
-  const af = r.resolveDict(catalog.get('AcroForm'));
-  const oldFields = r.resolve(af?.get('Fields'));
-  const fields = [...(Array.isArray(oldFields) ? oldFields : []), new PdfRef(n, 0)];
-  const newAf = (af?.clone() ?? new PdfDictCtor()).set('Fields', fields).set('SigFlags', 3);
-  const oldAnnots = r.resolve(page.get('Annots'));
-  const newPage = page.clone().set('Annots', [...(Array.isArray(oldAnnots) ? oldAnnots : []), new PdfRef(n, 0)]);
-  const rootNum = r.rootRef.num;
-  const updated = appendUpdate(
-    pdf,
-    new Map<number, string>([
-      [rootNum, serialize(catalog.clone().set('AcroForm', newAf))],
-      [pageRef.num, serialize(newPage)],
-      [n, `<</FT /Sig /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /T (DocTimeStamp) /V ${n + 1} 0 R /P ${pageRef.num} 0 R>>`],
-      [n + 1, `<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 ${BR_PLACEHOLDER} /Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`],
-    ]),
-    n + 2,
-  );
-  return fillPlaceholder(updated, stamp);
+  const sig = `<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 ${BR_PLACEHOLDER} /Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`;
+  return addSignatureRevision(pdf, 'DocTimeStamp', sig, undefined, stamp);
 }
 
 /** Fills the last `/ByteRange` placeholder and its `/Contents` with `sign(bytes, byteRange)`. */
