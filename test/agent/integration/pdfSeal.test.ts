@@ -165,6 +165,16 @@ describe('pdf.seal on the development SM2 software token', () => {
     expect(auditRecords().length).toBe(count);
   });
 
+  it('a document at the inline cap (4 MiB) goes through; the signed result still fits one frame', async () => {
+    const input = buildPdf([...onePageObjects(), { dict: '', data: new Uint8Array(4 * 1024 * 1024 - 2048).fill(0x42) }]);
+    expect(input.length).toBeLessThanOrEqual(4 * 1024 * 1024);
+    const { res } = await client.request('pdf.seal', params(input), { ctx, consent: { pins: [DEV_PIN] } });
+    expect(res).toMatchObject({ ok: true, result: { format: 'SES_Signature' } });
+    const out = docOf(res);
+    expect(Buffer.from(out.subarray(0, input.length)).equals(Buffer.from(input))).toBe(true);
+    expect(qpdfCheck(out).code).toBe(0);
+  });
+
   it('keyword placement', async () => {
     const { res } = await client.request('pdf.seal', params(classicPdf(), { placement: { keyword: 'Hello' } }), { ctx, consent: { pins: [DEV_PIN] } });
     expect(res).toMatchObject({ ok: true, result: { page: 1 } });
