@@ -30,6 +30,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+// eslint-disable-next-line no-restricted-imports -- the bench sits on the real transport to time it, as bench/agent.ts does
+import WebSocket, { WebSocketServer } from 'ws';
 import { SealStore } from '../agent/sealstore/SealStore.js';
 import { signSealItem } from '../agent/signing/signSealItem.js';
 import { SoftTokenProvider } from '../agent/token/soft/SoftToken.js';
@@ -121,6 +123,67 @@ async function timedCall(page: Page, kind: 'sealData' | 'sealPdf' | 'status' | '
   );
 }
 
+interface WireEvent {
+  readonly t: number;
+  readonly kind: 'awaiting' | 'reply';
+  readonly requestId: string;
+}
+
+/**
+ * A transparent WebSocket relay between the extension and the agent (frames passed unchanged, the
+ * Origin header passed on; the agent sees its own port in Host) that notes when an `awaiting_*`
+ * progress frame leaves the agent and when the extension's `consent.reply` comes back: the time the
+ * request waited for the human, as the agent sees it. Its own hop is counted in the overhead.
+ */
+async function consentWire(listenPort: number, agentPort: number): Promise<{ events: WireEvent[]; close(): Promise<void> }> {
+  const events: WireEvent[] = [];
+  const now = (): number => performance.timeOrigin + performance.now();
+  const note = (data: WebSocket.RawData, up: boolean): void => {
+    try {
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const f = JSON.parse(text) as Record<string, unknown>;
+      if (!up && f['kind'] === 'progress' && typeof f['stage'] === 'string' && f['stage'].startsWith('awaiting_')) events.push({ t: now(), kind: 'awaiting', requestId: String(f['id']) });
+      if (up && f['kind'] === 'req' && f['method'] === 'consent.reply') events.push({ t: now(), kind: 'reply', requestId: String((f['params'] as Record<string, unknown> | undefined)?.['requestId']) });
+    } catch {
+      // not JSON: passed on untouched
+    }
+  };
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: listenPort });
+  await new Promise<void>((ok) => wss.once('listening', () => ok()));
+  wss.on('connection', (client, req) => {
+    const upstream = new WebSocket(`ws://127.0.0.1:${agentPort}`, { ...(req.headers.origin !== undefined && { origin: req.headers.origin }) });
+    const queued: [WebSocket.RawData, boolean][] = [];
+    upstream.on('open', () => {
+      for (const [m, binary] of queued.splice(0)) upstream.send(m, { binary });
+    });
+    client.on('message', (data, binary) => {
+      note(data, true);
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary });
+      else queued.push([data, binary]);
+    });
+    upstream.on('message', (data, binary) => {
+      note(data, false);
+      if (client.readyState === WebSocket.OPEN) client.send(data, { binary });
+    });
+    const end = (): void => {
+      client.close();
+      upstream.close();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  return {
+    events,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => ok());
+      }),
+  };
+}
+
 /**
  * The token's own work for one seal, in this process on a copy of the development token, measured
  * between the browser calls (same machine load): open, seal lookup, login (PIN derivation), the
@@ -158,13 +221,17 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
   let agent: Agent | undefined;
   let server: Server | undefined;
   let context: BrowserContext | undefined;
+  let wire: Awaited<ReturnType<typeof consentWire>> | undefined;
   try {
     const agentPort = await freePort();
     const demoPort = await freePort();
     const portal = `http://localhost:${demoPort}`;
     agent = await startAgent(root, agentPort, stateDir, portal, () => undefined);
     server = startDemoServer(demoPort, join(root, 'demo', 'public'));
-    const launched = await launchWithExtension(exe, extDir, profile, agentPort, portal);
+    // The extension talks to the agent through the relay that times the consent wait on the wire.
+    const wirePort = await freePort();
+    wire = await consentWire(wirePort, agentPort);
+    const launched = await launchWithExtension(exe, extDir, profile, wirePort, portal);
     context = launched.context;
     await (await pairExtension(context, launched.extensionId, agent.code())).close();
     const consent = autoConsent(context);
@@ -193,6 +260,8 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       const total: number[] = [];
       const human: number[] = [];
       const overhead: number[] = [];
+      const wireHuman: number[] = [];
+      const wireOverhead: number[] = [];
       const windowReady: number[] = [];
       const toConsent: number[] = [];
       const afterApprove: number[] = [];
@@ -200,6 +269,7 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       const errors: string[] = [];
       for (let i = 0; i < count + 2; i++) {
         const before = consent.approvals.length;
+        const wireBefore = wire?.events.length ?? 0;
         const r = await timedCall(page, kind, arg(i));
         // The approval belonging to this call: clicks made between t0 and t1.
         const mine = consent.approvals.slice(before).filter((a) => a.clickedAt >= r.t0 && a.clickedAt <= r.t1);
@@ -221,12 +291,23 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
           h += click.clickedAt - w.t;
           ready += Math.max(0, click.readyAt - w.t);
         }
+        // On the wire: each awaiting_* frame from the agent until the extension's consent.reply for it.
+        const ev = (wire?.events ?? []).slice(wireBefore);
+        let wh = 0;
+        for (const a of ev.filter((e) => e.kind === 'awaiting')) {
+          const rep = ev.find((e) => e.kind === 'reply' && e.requestId === a.requestId && e.t >= a.t);
+          if (rep) wh += rep.t - a.t;
+        }
         if (i < 2) continue; // warm-up
         if (kind === 'sealData') tokenMs.push(await tokenOwn());
         total.push(r.t1 - r.t0);
         human.push(h);
         windowReady.push(ready);
         overhead.push(r.t1 - r.t0 - h);
+        if (wh > 0) {
+          wireHuman.push(wh);
+          wireOverhead.push(r.t1 - r.t0 - wh);
+        }
         toConsent.push((waits[0] as { t: number }).t - r.t0);
         afterApprove.push(r.t1 - Math.max(...mine.map((a) => a.clickedAt)));
         // one call's timeline (ms after the call), to see where the time goes
@@ -234,7 +315,11 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       }
       return {
         n: overhead.length,
-        overheadMs: stats(overhead),
+        // primary: human time = awaiting_* leaving the agent → consent.reply arriving (on the wire)
+        overheadMs: stats(wireOverhead),
+        humanOnWireMs: stats(wireHuman),
+        // secondary: human time = awaiting_* reaching the page → the approve click in the window
+        overheadPageObservedMs: stats(overhead),
         totalMs: stats(total),
         humanMs: stats(human),
         windowReadyMs: stats(windowReady),
@@ -261,7 +346,7 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
     const median = (sealData['overheadMs'] as { p50: number }).p50;
     const token = stats(tokenMs);
     return {
-      method: 'page SDK call → result, minus Σ(awaiting_consent/awaiting_pin at the page → approve click in the consent window); timestamps performance.timeOrigin+now() in each page',
+      method: 'page SDK call → result (page clock), minus the human time: Σ(awaiting_* progress leaving the agent → the consent.reply arriving), timed on a relay in front of the agent (overheadMs); secondary: minus Σ(awaiting_* at the page → approve click in the window) (overheadPageObservedMs). Timestamps performance.timeOrigin+now() (one system clock)',
       chromium: exe,
       sealData: { ...sealData, note: 'sealData with `data` (~150 bytes): SM3 + SES_Signature v4 on the soft token' },
       sealPdf: { ...sealPdf, note: 'the 2-page notice (9.7 KB) stamped at a position: PDF revision + SES_Signature' },
@@ -274,6 +359,7 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
     };
   } finally {
     await context?.close().catch(() => undefined);
+    await wire?.close();
     await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
     await agent?.stop();
     rmSync(profile, { recursive: true, force: true });
