@@ -6,17 +6,17 @@
  * extension and the REAL agent (`eseal agent --dev`), paired as a user would pair it.
  *
  * Method (all timestamps are `performance.timeOrigin + performance.now()`, i.e. the same system
- * clock in every page, sub-millisecond):
+ * clock in the pages and in this process, sub-millisecond):
  * - t0: the portal page calls the SDK (`eseal.sealData`, `eseal.sealPdf`); t1: the promise settles;
- * - the page records each progress event it receives (`onProgress`): `awaiting_consent`,
- *   `awaiting_pin` mark when the request starts waiting for the human;
- * - the consent window is answered by this bench like a user (PIN typed, Seal clicked); the click
- *   time is taken inside the window, in the same script that clicks;
- * - human time = Σ over rounds (awaiting_* at the page → the approve click in the window); it
- *   contains the window's opening and rendering (reported on its own as `windowReadyMs`, from the
- *   awaiting_* at the page to the window's state `review`/`pin`) and the bench's own typing;
- * - overhead = (t1 − t0) − human time: the relays both ways, the agent's checks, the consent reply
- *   back to the agent, the soft-token login (its KDF) and the SM2 signature.
+ * - human time (primary) = Σ over rounds (an `awaiting_consent`/`awaiting_pin` progress frame
+ *   leaving the agent → the extension's `consent.reply` for it), timed on a transparent WebSocket
+ *   relay in front of the agent: what the agent waited for the user, window opening and typing
+ *   included; overhead = (t1 − t0) − human time (the relays both ways, the relay's own hop, the
+ *   agent's checks, the soft-token login and the signature);
+ * - secondary (`overheadPageObservedMs`): human time from `awaiting_*` reaching the page (its
+ *   `onProgress`) to the approve click timed inside the consent window; it over-counts the
+ *   overhead, since the progress message is delivered late while the browser creates the window;
+ * - the consent window is answered by this bench like a user (PIN typed, Seal clicked).
  * Calls with no consent (`eseal.status`, `eseal.listSeals`) give the pure transport round trip.
  * Between the sealData calls the token's own work (login + signature, in-process on a copy of the
  * development token) is timed too, so the overhead above the token is reported under the same load.
