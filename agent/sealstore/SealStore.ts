@@ -53,7 +53,7 @@ export interface SealView {
   readonly validStart: string;
   readonly validEnd: string;
   readonly picture: { readonly format: string; readonly widthMm: number; readonly heightMm: number; readonly dataBase64?: string };
-  readonly signer?: { readonly certId: string; readonly subject: string; readonly serial: string; readonly notAfter: string };
+  readonly signer?: { readonly certId: string; readonly subject: string; readonly issuer: string; readonly serial: string; readonly notBefore: string; readonly notAfter: string };
 }
 
 interface Overrides {
@@ -145,7 +145,7 @@ export class SealStore {
       validStart: p.validStart.toISOString(),
       validEnd: p.validEnd.toISOString(),
       picture: { format: pic.type.toLowerCase(), widthMm: pic.width, heightMm: pic.height, ...(includePicture ? { dataBase64: Buffer.from(pic.data).toString('base64') } : {}) },
-      ...(signer ? { signer: { certId: signer.tokenCert.id, subject: signer.cert.subjectText, serial: signer.cert.serialNumberHex, notAfter: signer.cert.notAfter.toISOString() } } : {}),
+      ...(signer ? { signer: { certId: signer.tokenCert.id, subject: signer.cert.subjectText, issuer: signer.cert.issuerText, serial: signer.cert.serialNumberHex, notBefore: signer.cert.notBefore.toISOString(), notAfter: signer.cert.notAfter.toISOString() } } : {}),
     };
   }
 }

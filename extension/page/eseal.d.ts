@@ -151,6 +151,8 @@ declare global {
       sealPdf(request: SealPdfRequest, options: SealPdfOptions): Promise<SealPdfResult>;
       /** Verification report (docs/verification-report.md). */
       verify(request: { readonly document: string | Uint8Array | ArrayBuffer; readonly fileName?: string; readonly includePictures?: boolean }, options?: CallOptions): Promise<Readonly<Record<string, unknown>>>;
+      /** Opens the ESeal viewer in a new tab on a document the portal holds (≤ 4 MiB; needs the `verify` action). */
+      openViewer(input: { readonly document: string | Uint8Array | ArrayBuffer; readonly fileName?: string }): Promise<{ readonly opened: true }>;
       /** `token.changed`: a USB KEY was inserted or removed. Returns the unsubscribe function. */
       on(event: 'token.changed', listener: (data: { readonly type?: 'inserted' | 'removed'; readonly present?: boolean; readonly label?: string; readonly serial?: string } & Readonly<Record<string, unknown>>) => void): () => void;
       /** `token.idle`: a USB KEY left inserted and unused (remind the user to remove it). */

@@ -18,6 +18,7 @@
  *   the key, never in the page. Parameters are copied field by field, so extra fields (a `pin`
  *   someone adds) are never sent.
  */
+import { openViewer, type OpenViewerInput } from './openViewer.js';
 import { deserializeError, SealError } from '../../shared/errors/index.js';
 import { ACK_TIMEOUT_MS, MESSAGE_PREFIX, parsePageReply, REPLY_TIMEOUT_MS, type PageAction, type PageEvent } from './messages.js';
 
@@ -144,6 +145,8 @@ export interface ESealClient {
   /** Stamps the seal into a PDF after the user's consent and PIN; resolves with the sealed PDF. */
   sealPdf(request: SealPdfRequest, options: SealPdfOptions): Promise<SealPdfResult>;
   verify(request: VerifyRequest, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** Opens the ESeal viewer in a new tab on a document the portal holds (extension/page/openViewer.ts). */
+  openViewer(input: OpenViewerInput): Promise<{ opened: true }>;
   /**
    * Subscribes to an event: `token.changed` (a USB KEY inserted or removed), `token.idle` (a key left
    * inserted unused: remind the user to remove it), `progress` (of this page's running calls).
@@ -342,6 +345,7 @@ export function createESealClient(win: PageWindow): ESealClient {
           ...(request.includePictures !== undefined && { includePictures: request.includePictures }),
         }, options),
       ),
+    openViewer: (input) => openViewer(window, input),
     on(event, listener) {
       if (typeof listener !== 'function') throw new SealError('ERR_INPUT_INVALID', { name: 'listener', reason: 'a function' });
       let set = listeners.get(event);

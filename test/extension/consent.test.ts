@@ -104,6 +104,8 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     expect(await text(win, '#seal-type')).toContain(await message(win, 'consent_sealType_official'));
     expect(await win.getAttribute('#seal-picture', 'src')).toMatch(/^data:image\/png;base64,/);
     expect(await text(win, '#signer')).toContain('某某市财政局');
+    // The agent sends the issuer and the start of validity: both shown, not the "—"/"until" fallbacks.
+    expect(await text(win, '#signer')).toMatch(/\d{4}-\d{2}-\d{2} — \d{4}-\d{2}-\d{2}/);
     const hex = Buffer.from(sm3(new Uint8Array(v.bytes))).toString('hex').toUpperCase();
     expect((await text(win, '#fingerprint')).replace(/\s/g, '')).toBe(`SM3${hex}`);
     expect(await win.getAttribute('input#pin', 'type')).toBe('password');

@@ -12,7 +12,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { unzipSync, zipSync } from 'fflate';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,8 +111,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     }
     pdfs.set('p256.pdf', p256.bytes).set('ses.pdf', ses.bytes).set('tampered.pdf', tampered).set('annotated.pdf', addAnnotation(ses.bytes));
 
-    // The page side of eseal.openViewer, bundled for a plain portal page (window.esealViewer.openViewer).
-    const pageScript = (await build({ entryPoints: [join(repoRoot, 'extension/page/openViewer.ts')], bundle: true, write: false, format: 'iife', globalName: 'esealViewer', platform: 'browser', logLevel: 'silent' })).outputFiles[0]?.text ?? '';
+    // The page SDK as portals get it (dist/sdk/eseal-sdk.js): window.eseal.openViewer.
+    const pageScript = readFileSync(join(repoRoot, 'dist/sdk/eseal-sdk.js'), 'utf8');
 
     port = await freePort();
     portal = `http://localhost:${port}`;
@@ -309,9 +308,9 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
     it('eseal.openViewer from an allowed portal opens a viewer tab on the document; another origin is refused without a tab', async () => {
       const b64 = readFileSync(join(SAMPLES, 'gomain-yunnan-v4-two-seals.ofd')).toString('base64');
       const call = (p: Page) => p.evaluate(async (d) => {
-        const w = window as unknown as { esealViewer: { openViewer(win: Window, i: unknown): Promise<unknown> } };
+        const w = window as unknown as { eseal: { openViewer(i: unknown): Promise<unknown> } };
         try {
-          return await w.esealViewer.openViewer(window, { document: d, fileName: 'yunnan.ofd' });
+          return await w.eseal.openViewer({ document: d, fileName: 'yunnan.ofd' });
         } catch (e) {
           return { code: (e as { code?: string }).code };
         }
