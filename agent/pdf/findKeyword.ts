@@ -5,11 +5,15 @@
  * "甲方（盖章）"): every occurrence in page order, as a rectangle in the page's default user space.
  *
  * Design rationale:
- * - pdfjs-dist's legacy build runs in Node without a worker thread: its worker module is imported
- *   statically and installed as `globalThis.pdfjsWorker`, which pdf.js uses as an in-process
- *   "fake worker" (no dynamic import of a worker file, so the agent bundle stays self-contained).
- *   Only `getTextContent` is used: no canvas, no fonts. CMaps come from pdfjs-dist's own folder
- *   (PDFs with predefined CJK CMaps and no /ToUnicode need them to yield Unicode text).
+ * - pdfjs-dist's legacy build runs in Node without a worker thread: its worker module is installed
+ *   as `globalThis.pdfjsWorker`, which pdf.js uses as an in-process "fake worker" (no worker file
+ *   is loaded by path, so the agent bundle stays self-contained). Only `getTextContent` is used: no
+ *   canvas, no fonts. pdf.js is imported lazily, on the first search: at load time it builds a
+ *   DOMMatrix, which Node lacks; pdf.js polyfills it from @napi-rs/canvas when that can be loaded,
+ *   and otherwise (an agent installed without node_modules) a minimal 2-D DOMMatrix is installed
+ *   here first, so neither the agent's start nor a keyword search depends on the canvas package.
+ * - CMaps (PDFs with predefined CJK CMaps and no /ToUnicode need them to yield Unicode text): a
+ *   `pdfjs/cmaps/` folder beside the bundle if there is one, else pdfjs-dist's own folder.
  * - Producers split Chinese text into many items (one per glyph, per run, with spaces for
  *   kerning). The page's items are concatenated with whitespace removed and every character
  *   NFKC-normalised (full-width "（" = "("), the same is done to the keyword, and matches may span
@@ -18,11 +22,11 @@
  *   down 20 % and up 100 % of the item's height, turned by the item's text matrix.
  * - Not found → an empty array; the caller decides which coded error to raise.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
-// @ts-expect-error -- pdfjs-dist ships no type declarations for the worker module
-import * as pdfjsWorker from 'pdfjs-dist/legacy/build/pdf.worker.mjs';
+import { fileURLToPath } from 'node:url';
+import type * as PdfjsModule from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { isSealError, SealError } from '../../shared/errors/index.js';
 
 export interface KeywordHit {
@@ -37,12 +41,104 @@ export const MAX_KEYWORD_LENGTH = 200;
 /** Most hits returned (a keyword like "的" in a long contract). */
 export const MAX_KEYWORD_HITS = 10_000;
 
-(globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= pdfjsWorker;
+/** Just enough of DOMMatrix (2-D) for pdf.js's module-level matrices when no canvas package is present. */
+class MinimalDOMMatrix {
+  a = 1;
+  b = 0;
+  c = 0;
+  d = 1;
+  e = 0;
+  f = 0;
+  readonly is2D = true;
+  constructor(init?: readonly number[]) {
+    if (Array.isArray(init) && init.length >= 6) [this.a, this.b, this.c, this.d, this.e, this.f] = init as [number, number, number, number, number, number];
+  }
+  get m11(): number { return this.a; }
+  get m12(): number { return this.b; }
+  get m21(): number { return this.c; }
+  get m22(): number { return this.d; }
+  get m41(): number { return this.e; }
+  get m42(): number { return this.f; }
+  multiplySelf(o: MinimalDOMMatrix): this {
+    const { a, b, c, d, e, f } = this;
+    this.a = a * o.a + c * o.b;
+    this.b = b * o.a + d * o.b;
+    this.c = a * o.c + c * o.d;
+    this.d = b * o.c + d * o.d;
+    this.e = a * o.e + c * o.f + e;
+    this.f = b * o.e + d * o.f + f;
+    return this;
+  }
+  preMultiplySelf(o: MinimalDOMMatrix): this {
+    const m = new MinimalDOMMatrix([o.a, o.b, o.c, o.d, o.e, o.f]).multiplySelf(this);
+    [this.a, this.b, this.c, this.d, this.e, this.f] = [m.a, m.b, m.c, m.d, m.e, m.f];
+    return this;
+  }
+  multiply(o: MinimalDOMMatrix): MinimalDOMMatrix {
+    return new MinimalDOMMatrix([this.a, this.b, this.c, this.d, this.e, this.f]).multiplySelf(o);
+  }
+  translateSelf(x = 0, y = 0): this {
+    return this.multiplySelf(new MinimalDOMMatrix([1, 0, 0, 1, x, y]));
+  }
+  translate(x = 0, y = 0): MinimalDOMMatrix {
+    return this.multiply(new MinimalDOMMatrix([1, 0, 0, 1, x, y]));
+  }
+  scaleSelf(x = 1, y = x): this {
+    return this.multiplySelf(new MinimalDOMMatrix([x, 0, 0, y, 0, 0]));
+  }
+  scale(x = 1, y = x): MinimalDOMMatrix {
+    return this.multiply(new MinimalDOMMatrix([x, 0, 0, y, 0, 0]));
+  }
+  invertSelf(): this {
+    const det = this.a * this.d - this.b * this.c;
+    const { a, b, c, d, e, f } = this;
+    [this.a, this.b, this.c, this.d] = [d / det, -b / det, -c / det, a / det];
+    [this.e, this.f] = [-(this.a * e + this.c * f), -(this.b * e + this.d * f)];
+    return this;
+  }
+  inverse(): MinimalDOMMatrix {
+    return new MinimalDOMMatrix([this.a, this.b, this.c, this.d, this.e, this.f]).invertSelf();
+  }
+  transformPoint(p: { x?: number; y?: number } = {}): { x: number; y: number; z: number; w: number } {
+    const x = p.x ?? 0;
+    const y = p.y ?? 0;
+    return { x: this.a * x + this.c * y + this.e, y: this.b * x + this.d * y + this.f, z: 0, w: 1 };
+  }
+}
+
+type Pdfjs = typeof PdfjsModule;
+let pdfjsLoading: Promise<Pdfjs> | undefined;
+
+function loadPdfjs(): Promise<Pdfjs> {
+  pdfjsLoading ??= (async () => {
+    const g = globalThis as { DOMMatrix?: unknown; pdfjsWorker?: unknown };
+    if (g.DOMMatrix === undefined) {
+      let canvas = false;
+      try {
+        createRequire(import.meta.url).resolve('@napi-rs/canvas');
+        canvas = true;
+      } catch {
+        // not installed next to the agent: pdf.js would fail at load time without a DOMMatrix
+      }
+      if (!canvas) g.DOMMatrix = MinimalDOMMatrix;
+    }
+    // @ts-expect-error -- pdfjs-dist ships no type declarations for the worker module
+    g.pdfjsWorker ??= (await import('pdfjs-dist/legacy/build/pdf.worker.mjs')) as unknown;
+    return import('pdfjs-dist/legacy/build/pdf.mjs');
+  })();
+  return pdfjsLoading;
+}
 
 let cMapUrl: string | undefined | null = null;
 function cmaps(): string | undefined {
   if (cMapUrl === null) {
     try {
+      // A directory path, not a file: URL: pdf.js's Node CMap reader passes it to fs as is.
+      const beside = join(dirname(fileURLToPath(import.meta.url)), 'pdfjs', 'cmaps');
+      if (existsSync(join(beside, 'UniGB-UCS2-H.bcmap'))) {
+        cMapUrl = beside + '/';
+        return cMapUrl;
+      }
       const req = createRequire(import.meta.url);
       // A directory path, not a file: URL: pdf.js's Node CMap reader passes it to fs as is.
       cMapUrl = join(dirname(req.resolve('pdfjs-dist/package.json')), 'cmaps') + '/';
@@ -108,6 +204,13 @@ export async function findKeyword(pdf: Uint8Array, keyword: string, options: { p
   if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1)) throw new SealError('ERR_INPUT_INVALID', { name: 'page', reason: 'not a positive integer' });
 
   const url = cmaps();
+  let pdfjs: Pdfjs;
+  try {
+    pdfjs = await loadPdfjs();
+  } catch (e) {
+    pdfjsLoading = undefined;
+    throw new SealError('ERR_INTERNAL', { reason: `pdf.js could not be loaded (${e instanceof Error ? e.message.slice(0, 80) : 'error'})` }, { cause: e });
+  }
   const task = pdfjs.getDocument({
     // pdf.js may transfer (detach) the buffer it is given: hand it a copy.
     data: pdf.slice(),

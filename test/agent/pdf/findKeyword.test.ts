@@ -6,7 +6,8 @@
  * the same module bundled by esbuild with the agent's settings and run in a separate Node process.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,18 @@ describe('findKeyword in an agent-style bundle', () => {
     writeFileSync(pdfFile, pdf());
     const hits = JSON.parse(execFileSync(process.execPath, [out, pdfFile, '甲方（盖章）'], { encoding: 'utf8', cwd: dir })) as { page: number }[];
     expect(hits.map((h) => h.page)).toEqual([1, 1, 2]);
+
+    // The same bundle installed outside the repository: no node_modules (no @napi-rs/canvas, no
+    // pdfjs-dist), only a pdfjs/cmaps folder beside it — pdf.js still loads and finds every hit.
+    const alone = mkdtempSync(join(tmpdir(), 'eseal-kw-alone-'));
+    try {
+      cpSync(out, join(alone, 'kw.mjs'));
+      cpSync(join(repoRoot, 'node_modules/pdfjs-dist/cmaps'), join(alone, 'pdfjs/cmaps'), { recursive: true });
+      const r = JSON.parse(execFileSync(process.execPath, [join(alone, 'kw.mjs'), pdfFile, '甲方（盖章）'], { encoding: 'utf8', cwd: alone, stdio: ['ignore', 'pipe', 'pipe'] })) as { page: number }[];
+      expect(r.map((h) => h.page)).toEqual([1, 1, 2]);
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
   const pdf = chinesePdf;
 });
