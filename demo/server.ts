@@ -18,6 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SealError, serializeError } from '../shared/errors/index.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -112,7 +113,7 @@ export function startDemoServer(port: number, root = publicRoot(), options: Demo
       if (size > MAX_ARCHIVE_BYTES && !refused) {
         refused = true;
         chunks.length = 0;
-        json(res, 413, { error: '文件过大 / file too large' });
+        json(res, 413, { error: serializeError(new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_ARCHIVE_BYTES })) });
       } else if (!refused) chunks.push(c);
       // Drain a little more so the client reads the 413 instead of a reset; cut off a flood.
       if (size > 4 * MAX_ARCHIVE_BYTES) req.destroy();
@@ -121,7 +122,7 @@ export function startDemoServer(port: number, root = publicRoot(), options: Demo
       if (refused) return;
       const bytes = Buffer.concat(chunks);
       if (!bytes.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
-        json(res, 400, { error: '不是 PDF 文件 / not a PDF' });
+        json(res, 400, { error: serializeError(new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'not a PDF' })) });
         return;
       }
       const item: Archived = { n: next++, name, bytes, at: new Date().toISOString() };

@@ -69,8 +69,12 @@ describe('demo server', () => {
   });
 
   it('archives stamped PDFs (PDF only, size-capped) and serves them back', async () => {
-    expect((await get('/api/archive', 'POST', Buffer.from('not a pdf'))).status).toBe(400);
-    expect((await get('/api/archive', 'POST', Buffer.alloc(9 * 1024 * 1024, 0x25))).status).toBe(413);
+    const notPdf = await get('/api/archive', 'POST', Buffer.from('not a pdf'));
+    expect(notPdf.status).toBe(400);
+    expect(JSON.parse(notPdf.body.toString())).toMatchObject({ error: { code: 'ERR_INPUT_INVALID' } });
+    const tooLarge = await get('/api/archive', 'POST', Buffer.alloc(9 * 1024 * 1024, 0x25));
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.body.toString())).toMatchObject({ error: { code: 'ERR_INPUT_TOO_LARGE' } });
     const body = Buffer.from('%PDF-1.7\n% test\n%%EOF\n');
     const posted = await get(`/api/archive?name=${encodeURIComponent('../../通知（已盖章）.pdf')}`, 'POST', body);
     expect(posted.status).toBe(201);
