@@ -16,6 +16,20 @@ case "${1:-}" in
   *) echo "用法 / usage: bash scripts/start.sh [--headless-demo [DIR]]" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")/.."
+if [ "$headless" = 1 ]; then
+  # The headless run needs Debian's Chromium, and a CJK font so the screenshots show Chinese.
+  need=()
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-wqy-microhei)
+  if [ "${#need[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    else
+      echo "warning: not root; missing Debian packages: ${need[*]}" >&2
+    fi
+  fi
+fi
 export npm_config_nodedir=/usr
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.eseal-lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
