@@ -87,6 +87,11 @@ export interface PdfSignatureInfo {
   readonly docMdpPermission?: 1 | 2 | 3;
   readonly modificationLevel: PdfModificationLevel;
   readonly changes: readonly PdfObjectChange[];
+  /**
+   * Whether every SIGNATURES-level change only adds document time-stamps or `/DSS` (PAdES LTA
+   * updates, which DocMDP P=1 allows); true when there is no such change.
+   */
+  readonly timeStampsOnly: boolean;
 }
 
 export interface PdfSignatureList {
@@ -230,7 +235,12 @@ function same(a: PdfObject | undefined, b: PdfObject | undefined): boolean {
 const ANNOT_SUBTYPES = new Set(['Text', 'Link', 'FreeText', 'Line', 'Square', 'Circle', 'Polygon', 'PolyLine', 'Highlight', 'Underline', 'Squiggly', 'StrikeOut', 'Stamp', 'Caret', 'Ink', 'Popup', 'FileAttachment', 'Sound', 'Movie', 'Widget', 'Screen', 'PrinterMark', 'TrapNet', 'Watermark', '3D', 'Redact']);
 
 /** Compares the state at a signed revision with the final state (see the module note). */
-export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSectionCount: number, budget: { left: number } = { left: Infinity }): { level: PdfModificationLevel; changes: PdfObjectChange[] } {
+export function classifyChanges(
+  final: PdfReader,
+  atSigning: PdfReader,
+  laterSectionCount: number,
+  budget: { left: number } = { left: Infinity },
+): { level: PdfModificationLevel; changes: PdfObjectChange[]; timeStampsOnly: boolean } {
   const nums = new Set<number>();
   const containers = new Set<number>();
   for (let i = 0; i < laterSectionCount; i++) {
@@ -274,9 +284,22 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
     for (let i = 0; i < oldArr.length; i++) if (!same(oldArr[i], newArr[i])) return undefined;
     return newArr.slice(oldArr.length);
   };
-  const addedLevel = (added: PdfObject[]): PdfModificationLevel => (added.every((x) => isSigWidget(final, x)) ? 'SIGNATURES' : 'ANNOTATIONS');
+  // Whether the SIGNATURES-level change being classified only adds document time-stamps or /DSS
+  // (PAdES LTA updates, allowed even under DocMDP P=1); set by classify() as it goes.
+  let lta = false;
+  const isDocTsWidget = (r: PdfReader, o: PdfObject | undefined): boolean => {
+    const d = r.resolveDict(o);
+    if (d === undefined || !isSigWidget(r, d)) return false;
+    const v = d.get('V') ?? r.resolveDict(d.get('Parent'))?.get('V');
+    return isName(r.resolveDict(v)?.get('Type'), 'DocTimeStamp');
+  };
+  const addedLevel = (added: PdfObject[]): PdfModificationLevel => {
+    lta = added.length > 0 && added.every((x) => isDocTsWidget(final, x));
+    return added.every((x) => isSigWidget(final, x)) ? 'SIGNATURES' : 'ANNOTATIONS';
+  };
 
   const classify = (num: number): { level: PdfModificationLevel; note: string } => {
+    lta = false;
     if (containers.has(num)) return { level: 'NONE', note: 'cross-reference stream' };
     const now = final.getObject(num);
     const before = atSigning.getObject(num);
@@ -285,8 +308,14 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
     if (num === infoNum) return { level: 'NONE', note: 'document information dictionary' };
     const nd = now instanceof PdfStream ? now.dict : isDict(now) ? now : undefined;
     if (before === undefined) {
-      if (nd !== undefined && (isName(nd.get('Type'), 'Sig') || isName(nd.get('Type'), 'DocTimeStamp'))) return { level: 'SIGNATURES', note: 'new signature dictionary' };
-      if (nd !== undefined && isSigWidget(final, nd)) return { level: 'SIGNATURES', note: 'new signature field' };
+      if (nd !== undefined && (isName(nd.get('Type'), 'Sig') || isName(nd.get('Type'), 'DocTimeStamp'))) {
+        lta = isName(nd.get('Type'), 'DocTimeStamp');
+        return { level: 'SIGNATURES', note: lta ? 'new document time-stamp' : 'new signature dictionary' };
+      }
+      if (nd !== undefined && isSigWidget(final, nd)) {
+        lta = isDocTsWidget(final, nd);
+        return { level: 'SIGNATURES', note: 'new signature field' };
+      }
       if (nd !== undefined && !(now instanceof PdfStream) && isAnnot(nd)) return { level: 'ANNOTATIONS', note: 'new annotation' };
       return { level: 'NONE', note: 'new object not referenced by an unchanged object' };
     }
@@ -322,6 +351,7 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
           if (added === undefined) return { level: 'OTHER', note: 'AcroForm /Fields changed' };
           return { level: addedLevel(added), note: 'catalog: AcroForm fields added' };
         }
+        lta = rest.every((k) => k === 'DSS');
         return { level: 'SIGNATURES', note: 'catalog: /AcroForm or /DSS' };
       }
       if (num === afNum) {
@@ -331,7 +361,10 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
         const added = grownBy(Array.isArray(of) ? of : [], Array.isArray(nf) ? nf : []);
         return added === undefined ? { level: 'OTHER', note: 'AcroForm /Fields changed' } : { level: added.length === 0 ? 'SIGNATURES' : addedLevel(added), note: 'AcroForm fields added' };
       }
-      if (isSigWidget(atSigning, before) && within(new Set(['V', 'AP', 'AS', 'F']))) return { level: 'SIGNATURES', note: 'signature field signed' };
+      if (isSigWidget(atSigning, before) && within(new Set(['V', 'AP', 'AS', 'F']))) {
+        lta = isDocTsWidget(final, now);
+        return { level: 'SIGNATURES', note: 'signature field signed' };
+      }
       if (before.has('FT') && within(new Set(['V', 'AP', 'AS']))) return { level: 'FORM_FILLING', note: 'form field value changed' };
       if (isAnnot(before)) return { level: 'ANNOTATIONS', note: 'annotation changed' };
     }
@@ -340,18 +373,20 @@ export function classifyChanges(final: PdfReader, atSigning: PdfReader, laterSec
   };
 
   let level: PdfModificationLevel = 'NONE';
+  let timeStampsOnly = true;
   const changes: PdfObjectChange[] = [];
   for (const num of [...nums].sort((a, b) => a - b)) {
     if (--budget.left < 0) {
       // Bounded work on hostile files: what could not be analysed counts as a disallowed change.
       changes.push({ objectNumber: num, level: 'OTHER', note: 'change analysis limit reached; not classified' });
-      return { level: 'OTHER', changes };
+      return { level: 'OTHER', changes, timeStampsOnly: false };
     }
     const c = classify(num);
+    if (c.level === 'SIGNATURES' && !lta) timeStampsOnly = false;
     level = levelMax(level, c.level);
     if (changes.length < MAX_CHANGES_REPORTED) changes.push({ objectNumber: num, ...c });
   }
-  return { level, changes };
+  return { level, changes, timeStampsOnly };
 }
 
 /** Lists every signature field with a value (see the module note). Throws only on unreadable files. */
@@ -414,6 +449,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
       let laterSections = 0;
       let level: PdfModificationLevel = 'NONE';
       let changes: PdfObjectChange[] = [];
+      let timeStampsOnly = true;
       if (signedEnd !== undefined && signedEnd <= bytes.length) {
         while (laterSections < r.sections.length && (r.sections[laterSections]?.offset ?? 0) >= signedEnd) laterSections++;
         if (r.sections.slice(laterSections).some((s) => s.offset >= signedEnd)) {
@@ -423,6 +459,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
           const res = classifyChanges(r, r.atSection(laterSections), laterSections, budget);
           level = levelMax(level, res.level);
           changes = res.changes;
+          timeStampsOnly = res.timeStampsOnly;
         } else if (laterSections >= r.sections.length) {
           level = 'OTHER';
           problems.push('no cross-reference section inside the signed range');
@@ -459,6 +496,7 @@ export function readPdfSignatures(bytes: Uint8Array): PdfSignatureList {
         ...(ownP === undefined ? {} : { docMdpPermission: ownP }),
         modificationLevel: level,
         changes,
+        timeStampsOnly,
       });
     }
     return {

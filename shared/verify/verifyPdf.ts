@@ -443,7 +443,9 @@ async function verifyOne(bytes: Uint8Array, info: PdfSignatureInfo, structure: s
   // 3. Later changes against what the signature permits.
   const level = info.modificationLevel;
   const mdp = effectiveDocMdp(info, list);
-  const allowed = RANK[level] <= RANK[allowedLevel(mdp.p)];
+  // PAdES LTA updates (document time-stamps, /DSS) are allowed whatever the DocMDP level (pyHanko).
+  const ltaOnly = level === 'SIGNATURES' && info.timeStampsOnly;
+  const allowed = RANK[level] <= RANK[allowedLevel(mdp.p)] || ltaOnly;
   const modDetails = {
     level,
     laterRevisions: info.laterSections,

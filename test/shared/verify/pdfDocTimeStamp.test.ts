@@ -14,7 +14,7 @@ import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import { parseCertificate, type Certificate } from '../../../shared/x509/index.js';
 import { loadTestPki, type TestPki } from '../../support/testPki.js';
 import { classicPdf } from '../pdf/support/makePdf.js';
-import { docTimeStampPdf, signWith } from './pdfFixtures.js';
+import { addSignatureRevision, BR_PLACEHOLDER, certifyPdf, CONTENTS_BYTES, docTimeStampPdf, signatureFor, signingTimeNow, signWith } from './pdfFixtures.js';
 
 let dir = '';
 let tsaRoot: Certificate;
@@ -84,6 +84,25 @@ describe('PDF document time-stamps (ETSI.RFC3161)', () => {
     expect(t.signatures[1]?.subIndications).toEqual(['HASH_FAILURE']);
     expect(t.signatures[1]?.checks.find((c) => c.id === 'pdf.doc-time-stamp')?.status).toBe('failed');
     expect(t.signatures[0]?.subIndications).toEqual(['HASH_FAILURE']);
+  });
+
+  it('after a DocMDP P=1 certification a document time-stamp is allowed (LTA update), a new signature is not', async () => {
+    const certified = await certifyPdf(classicPdf(), 1, 'ses');
+    const stamped = await docTimeStampPdf(certified, tsaStamp);
+    const r = await verifyDocument(stamped, { trustAnchors: [pki.certs.root, tsaRoot], intermediates: [pki.certs.inter] });
+    expect(r.indication, JSON.stringify(r.signatures.map((s) => s.checks.filter((c) => c.status !== 'passed')))).toBe('TOTAL_PASSED');
+    expect(r.signatures[0]?.pdf?.modificationLevel).toBe('SIGNATURES');
+    expect(r.signatures[0]?.pdf?.modificationsAllowed).toBe(true);
+    expect(r.signatures[0]?.pdf?.changes.map((c) => c.note)).toContain('new document time-stamp');
+
+    // the same revision layout with an approval signature (/Type /Sig) violates the certification
+    // (built by hand: our writer refuses to sign a P=1 document)
+    const sigDict = `<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached ${BR_PLACEHOLDER} /Contents <${'0'.repeat(CONTENTS_BYTES * 2)}>>>`;
+    const approval = await addSignatureRevision(certified, 'Approval', sigDict, undefined, async (bytes, br) => (await signatureFor('p256', bytes, br, 'Approval', signingTimeNow())).der);
+    const v = await verifyDocument(approval, { trustAnchors: [pki.certs.root], intermediates: [pki.certs.inter] });
+    expect(v.signatures[1]?.indication).toBe('TOTAL_PASSED');
+    expect(v.signatures[0]?.pdf?.modificationsAllowed).toBe(false);
+    expect(v.signatures[0]?.checks.find((c) => c.id === 'pdf.docmdp')?.status).toBe('failed');
   });
 
   it('without the TSA root the time-stamp is INDETERMINATE, not failed', async () => {

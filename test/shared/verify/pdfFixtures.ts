@@ -119,8 +119,8 @@ export async function signWith(
   return { bytes: fillPdfSignature(prepared, s.der), der: s.der, ...(s.tbs === undefined ? {} : { tbs: s.tbs }), fieldName: prepared.fieldName };
 }
 
-const BR_PLACEHOLDER = '/ByteRange [0 0000000000 0000000000 0000000000]';
-const CONTENTS_BYTES = 32768;
+export const BR_PLACEHOLDER = '/ByteRange [0 0000000000 0000000000 0000000000]';
+export const CONTENTS_BYTES = 32768;
 
 /**
  * Certifies `pdf` with DocMDP `/P p` (the writer does not make certification signatures): an
@@ -142,7 +142,7 @@ export async function certifyPdf(pdf: Uint8Array, p: 1 | 2 | 3, signer: PdfSigne
  * `sigDict` (text with the ByteRange placeholder), then fills it with `sign`. `perms` (given the
  * signature's object number) becomes the catalog's `/Perms`.
  */
-async function addSignatureRevision(
+export async function addSignatureRevision(
   pdf: Uint8Array,
   name: string,
   sigDict: string,
