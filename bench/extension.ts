@@ -125,7 +125,7 @@ async function timedCall(page: Page, kind: 'sealData' | 'sealPdf' | 'status' | '
 
 interface WireEvent {
   readonly t: number;
-  readonly kind: 'awaiting' | 'reply';
+  readonly kind: 'awaiting' | 'reply' | 'req' | 'res';
   readonly requestId: string;
 }
 
@@ -144,6 +144,8 @@ async function consentWire(listenPort: number, agentPort: number): Promise<{ eve
       const f = JSON.parse(text) as Record<string, unknown>;
       if (!up && f['kind'] === 'progress' && typeof f['stage'] === 'string' && f['stage'].startsWith('awaiting_')) events.push({ t: now(), kind: 'awaiting', requestId: String(f['id']) });
       if (up && f['kind'] === 'req' && f['method'] === 'consent.reply') events.push({ t: now(), kind: 'reply', requestId: String((f['params'] as Record<string, unknown> | undefined)?.['requestId']) });
+      else if (up && f['kind'] === 'req' && (f['method'] === 'seal.sign' || f['method'] === 'pdf.seal')) events.push({ t: now(), kind: 'req', requestId: String(f['id']) });
+      if (!up && f['kind'] === 'res') events.push({ t: now(), kind: 'res', requestId: String(f['id']) });
     } catch {
       // not JSON: passed on untouched
     }
@@ -262,6 +264,9 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       const overhead: number[] = [];
       const wireHuman: number[] = [];
       const wireOverhead: number[] = [];
+      const inbound: number[] = [];
+      const outbound: number[] = [];
+      const atAgent: number[] = [];
       const windowReady: number[] = [];
       const toConsent: number[] = [];
       const afterApprove: number[] = [];
@@ -307,6 +312,14 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
         if (wh > 0) {
           wireHuman.push(wh);
           wireOverhead.push(r.t1 - r.t0 - wh);
+          // where the overhead is: page → agent, inside the agent (human time taken out), agent → page
+          const req = ev.find((e) => e.kind === 'req');
+          const res = req && ev.find((e) => e.kind === 'res' && e.requestId === req.requestId);
+          if (req && res) {
+            inbound.push(req.t - r.t0);
+            atAgent.push(res.t - req.t - wh);
+            outbound.push(r.t1 - res.t);
+          }
         }
         toConsent.push((waits[0] as { t: number }).t - r.t0);
         afterApprove.push(r.t1 - Math.max(...mine.map((a) => a.clickedAt)));
@@ -318,6 +331,11 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
         // primary: human time = awaiting_* leaving the agent → consent.reply arriving (on the wire)
         overheadMs: stats(wireOverhead),
         humanOnWireMs: stats(wireHuman),
+        // the overhead's three parts: page → agent request frame; agent (request → response frame,
+        // minus the human time); agent response frame → the page's result
+        pageToAgentMs: stats(inbound),
+        inAgentMs: stats(atAgent),
+        agentToPageMs: stats(outbound),
         // secondary: human time = awaiting_* reaching the page → the approve click in the window
         overheadPageObservedMs: stats(overhead),
         totalMs: stats(total),
