@@ -26,7 +26,8 @@ import { Diagnostics } from './diagnostics.js';
 import { handleOptionsRequest, isOptionsSender } from './optionsApi.js';
 import { PageRequestHandler, senderContext } from './PageRequestHandler.js';
 import { PairingStore } from './pairingStore.js';
-import { loadPolicy } from './policySource.js';
+import { syncContentScripts, type ScriptingApi } from './contentScripts.js';
+import { invalidatePolicy, loadPolicy } from './policySource.js';
 import { AgentConnection } from './transport/AgentConnection.js';
 import { installViewerBackground } from '../viewer/viewerBackground.js';
 
@@ -95,6 +96,24 @@ const pages = new PageRequestHandler({
 
 // The viewer's messages (PDF interception, agent verification): extension/viewer/viewerBackground.ts.
 installViewerBackground({ api, agent, loadPolicy: () => loadPolicy(api), ownOrigin });
+
+// Content scripts only on the hosts the policy lists (contentScripts.ts): now, and on every change
+// of the managed or development policy.
+const scripting = (api as unknown as { scripting?: ScriptingApi }).scripting;
+async function syncScripts(): Promise<void> {
+  if (!scripting) return;
+  try {
+    await syncContentScripts(scripting, (await loadPolicy(api)).policy);
+  } catch (error) {
+    diagnostics.record('(extension)', 'contentScripts', error instanceof SealError ? error : new SealError('ERR_INTERNAL', { reason: String(error) }));
+  }
+}
+let scriptsSynced = syncScripts();
+(api.storage as { onChanged?: { addListener(l: (changes: Record<string, unknown>, area: string) => void): void } }).onChanged?.addListener((changes, area) => {
+  if (area !== 'managed' && !(area === 'local' && 'devPolicy' in changes)) return;
+  invalidatePolicy(api);
+  scriptsSynced = scriptsSynced.then(syncScripts);
+});
 
 api.runtime.onMessage.addListener((message: unknown, sender: RuntimeSender, sendResponse: (response: unknown) => void) => {
   if (sender.id !== api.runtime.id) return undefined;

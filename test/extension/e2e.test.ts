@@ -3,8 +3,9 @@
 // agent (`eseal agent --dev` with a policy naming this test's portal), pairing through the
 // options page with the code the agent printed, then a portal page served on localhost asks
 // `eseal.status()` through the page SDK → connected; the demo page's own status check says
-// connected; a portal origin the policy does not list is refused with ERR_POLICY_DENIED and no
-// window or prompt appears.
+// connected; the content scripts are registered only for the policy's hosts, so a host the policy
+// does not list sees no extension at all (ERR_EXTENSION_MISSING), and an unlisted origin on a
+// listed host is refused with ERR_POLICY_DENIED; no window or prompt appears in either case.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoServer } from '../../demo/server.js';
 import { builtExtensionDir, repoRoot } from '../support/builtArtifacts.js';
+import { registeredPortalMatches, waitForPortalScripts } from './contentScriptsSupport.js';
 import { EXT_ORIGIN, freePort, startAgent, type StartedAgent } from '../agent/integration/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -147,10 +149,15 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
     await page.close();
   });
 
-  it('a portal origin the policy does not list is refused at once, without any prompt', async () => {
-    const pagesBefore = context.pages().length;
+  it('content scripts are registered for the policy\'s hosts only', async () => {
+    await waitForPortalScripts(worker, 'http://localhost/*');
+    expect(await registeredPortalMatches(worker)).toEqual(['http://localhost/*']);
+  });
+
+  /** status() and sealData() from `url`: the codes and the time taken. */
+  async function callsFrom(url: string): Promise<{ codes: string[]; ms: number }> {
     const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${demoPort}/sdk.html`);
+    await page.goto(url);
     const outcome = await page.evaluate(async () => {
       const w = window as unknown as { eseal: { status(): Promise<unknown>; sealData(i: unknown, o: unknown): Promise<unknown> } };
       const started = Date.now();
@@ -165,9 +172,29 @@ describe.skipIf(!existsSync(CHROMIUM))('extension end to end (Chromium + real ag
       }
       return { codes, ms: Date.now() - started };
     });
-    expect(outcome.codes).toEqual(['ERR_POLICY_DENIED', 'ERR_POLICY_DENIED']);
-    expect(outcome.ms).toBeLessThan(2000);
-    expect(context.pages().length).toBe(pagesBefore + 1);
     await page.close();
+    return outcome;
+  }
+
+  it('a host the policy does not list gets no content script: the extension looks absent, no prompt', async () => {
+    const pagesBefore = context.pages().length;
+    const outcome = await callsFrom(`http://127.0.0.1:${demoPort}/sdk.html`);
+    expect(outcome.codes).toEqual(['ERR_EXTENSION_MISSING', 'ERR_EXTENSION_MISSING']);
+    expect(context.pages().length).toBe(pagesBefore);
+  });
+
+  it('an unlisted origin on a listed host (another port) is refused at once, without any prompt', async () => {
+    const otherPort = await freePort();
+    const other = startDemoServer(otherPort, site);
+    try {
+      const pagesBefore = context.pages().length;
+      const outcome = await callsFrom(`http://localhost:${otherPort}/sdk.html`);
+      expect(outcome.codes).toEqual(['ERR_POLICY_DENIED', 'ERR_POLICY_DENIED']);
+      expect(outcome.ms).toBeLessThan(2000);
+      expect(context.pages().length).toBe(pagesBefore);
+    } finally {
+      other.closeAllConnections(); // Chromium keeps idle sockets open; close() would wait for them
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 });
