@@ -91,6 +91,8 @@ export interface PdfVectorAppearance {
    * the UniGB-UTF16-H CMap: show strings are UTF-16BE, every reader with Chinese fonts can show them.
    */
   readonly fonts?: Readonly<Record<string, 'cjk'>>;
+  /** Graphics states used by `gs`, by resource name: constant fill (/ca) and stroke (/CA) opacity. */
+  readonly extGStates?: Readonly<Record<string, { readonly fillAlpha: number; readonly strokeAlpha: number }>>;
 }
 
 /** The widget's appearance: a raster or JPEG picture, vector content, or nothing (image undefined). */
@@ -213,7 +215,12 @@ function checkAppearance(a: PdfSignatureAppearance, what: string): void {
     }
     const images = Object.entries(vec.images ?? {});
     const fonts = Object.entries(vec.fonts ?? {});
-    if (images.length + fonts.length > 256) throw invalid('appearance.vector', 'more than 256 resources');
+    const states = Object.entries(vec.extGStates ?? {});
+    if (images.length + fonts.length + states.length > 256) throw invalid('appearance.vector', 'more than 256 resources');
+    for (const [k, v] of states) {
+      const ok = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
+      if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k) || typeof v !== 'object' || v === null || !ok(v.fillAlpha) || !ok(v.strokeAlpha)) throw invalid('appearance.vector.extGStates', 'bad graphics state');
+    }
     for (const [k, v] of images) {
       if (!/^[A-Za-z][A-Za-z0-9]{0,15}$/.test(k)) throw invalid('appearance.vector.images', 'bad resource name');
       checkImage(v, `appearance.vector.images.${k}`);
@@ -548,6 +555,10 @@ function build(pdf: Uint8Array, opts: PreparePdfSignatureOptions, optsRect: [num
         cjkFont ??= writeCjkFont(alloc, put);
         const f = cjkFont;
         res.set('Font', new PdfDict(fonts.map((k) => [k, f])));
+      }
+      const states = Object.entries(vector.extGStates ?? {});
+      if (states.length > 0) {
+        res.set('ExtGState', new PdfDict(states.map(([k, v]) => [k, new PdfDict([['Type', name('ExtGState')], ['ca', v.fillAlpha], ['CA', v.strokeAlpha]])])));
       }
       apDict.set('Resources', res);
       apContent = `q 0 0 ${formatNumber(w)} ${formatNumber(h)} re W n ${formatNumber(w / vector.width)} 0 0 ${formatNumber(h / vector.height)} 0 0 cm\n${vector.content}\nQ\n`;

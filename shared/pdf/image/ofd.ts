@@ -12,7 +12,7 @@
  * like 楷体 without embedding them, and every Chinese PDF reader has a substitute. Images are
  * decoded like any seal picture (PNG/JPEG/GIF/BMP). Unsupported constructs — CompositeObject,
  * shadings and patterns, vertical or glyph-index text, other image formats — are
- * ERR_SEAL_PICTURE_UNSUPPORTED. Colour Alpha is ignored (a seal is drawn opaque).
+ * ERR_SEAL_PICTURE_UNSUPPORTED. Colour and object Alpha become constant opacity (/ca, /CA).
  * The package is opened with shared/ofd's ZIP reader under tighter limits than documents.
  */
 import { isSealError } from '../../errors/index.js';
@@ -26,7 +26,7 @@ import { decodeGif } from './gif.js';
 import { parseJpeg } from './jpeg.js';
 import { PICTURE_LIMITS, pictureInvalid, pictureTooLarge, pictureUnsupported } from './limits.js';
 import { decodePng } from './png.js';
-import { arcToCubics, OpWriter, textAdvanceEm, utf16Hex } from './vector.js';
+import { arcToCubics, OpacityStates, OpWriter, textAdvanceEm, utf16Hex } from './vector.js';
 
 const T = 'OFD';
 const ZIP_LIMITS = Object.freeze({ maxEntries: 1000, maxTotalUncompressed: 64 * 1024 * 1024, maxEntryUncompressed: 16 * 1024 * 1024, maxRatio: 1100, ratioThreshold: 1024 * 1024 });
@@ -47,6 +47,14 @@ interface Ctx {
   usesFont: boolean;
   readonly images: Record<string, PdfSignatureImage | PdfEncodedImage>;
   readonly imageByPath: Map<string, string>;
+  readonly opacity: OpacityStates;
+}
+
+/** A colour element's Alpha (0..255, default opaque) as 0..1. */
+function alphaOf(el: XmlElement | undefined): number {
+  const a = el === undefined ? undefined : attr(el, 'Alpha');
+  const n = a === undefined ? 255 : Number(a);
+  return Number.isFinite(n) ? Math.max(0, Math.min(255, n)) / 255 : 1;
 }
 
 function nums(s: string | undefined, what: string): number[] {
@@ -272,6 +280,12 @@ function drawObjects(container: XmlElement, ctx: Ctx, depth: number): void {
     else if (ctm.length !== 0) throw pictureInvalid(T, 'CTM needs six numbers');
     const fillColour = colour(child(el, 'FillColor'), res) ?? colour(dp === undefined ? undefined : child(dp, 'FillColor'), res) ?? [0, 0, 0];
     const strokeColour = colour(child(el, 'StrokeColor'), res) ?? colour(dp === undefined ? undefined : child(dp, 'StrokeColor'), res) ?? [0, 0, 0];
+    const fillAlpha = alphaOf(child(el, 'FillColor') ?? (dp === undefined ? undefined : child(dp, 'FillColor')));
+    const strokeAlpha = alphaOf(child(el, 'StrokeColor') ?? (dp === undefined ? undefined : child(dp, 'StrokeColor')));
+    // the object's own Alpha (0..255) multiplies its colours' alpha
+    const objAlpha = attr(el, 'Alpha') === undefined ? 1 : alphaOf(el);
+    const gs = ctx.opacity.name(fillAlpha * objAlpha, strokeAlpha * objAlpha);
+    if (gs !== undefined) w.op(`/${gs}`, 'gs');
     if (name === 'PathObject') {
       const stroke = attr(el, 'Stroke') !== 'false';
       const fill = attr(el, 'Fill') === 'true';
@@ -352,7 +366,7 @@ function convert(data: Uint8Array): PdfVectorAppearance {
   const physical = box(text(childPath(page, 'Area', 'PhysicalBox')), 'PhysicalBox') ?? box(text(common === undefined ? undefined : childPath(common, 'PageArea', 'PhysicalBox')), 'PhysicalBox');
   if (physical === undefined || !(physical[2] > 0 && physical[3] > 0)) throw pictureInvalid(T, 'no page size (PhysicalBox)');
   const w = new OpWriter(T);
-  const ctx: Ctx = { zip, w, res, objects: 0, usesFont: false, images: {}, imageByPath: new Map() };
+  const ctx: Ctx = { zip, w, res, objects: 0, usesFont: false, images: {}, imageByPath: new Map(), opacity: new OpacityStates() };
   // OFD page space: millimetres, y down from the PhysicalBox origin. PDF form space: y up from 0.
   w.op(1, 0, 0, -1, -physical[0], physical[3] + physical[1], 'cm');
   // Templates first (background), then the page's layers, in document order.
@@ -375,5 +389,6 @@ function convert(data: Uint8Array): PdfVectorAppearance {
     content: w.text(),
     ...(Object.keys(ctx.images).length > 0 ? { images: ctx.images } : {}),
     ...(ctx.usesFont ? { fonts: { F1: 'cjk' as const } } : {}),
+    ...(ctx.opacity.used ? { extGStates: ctx.opacity.states } : {}),
   };
 }

@@ -13,17 +13,19 @@
  *   skipped (only a textPath may refer into them; url() paints are refused);
  * - properties (attribute or style=""), inherited as in SVG: fill, stroke, stroke-width,
  *   fill-rule, stroke-linecap, stroke-linejoin, stroke-miterlimit, stroke-dasharray, color,
- *   font-size, text-anchor, letter-spacing, display/visibility; opacity of 1; transform lists.
+ *   font-size, text-anchor, letter-spacing, display/visibility, fill-/stroke-opacity and opacity
+ *   (as constant alpha per shape: a group's opacity is applied to each of its shapes, which differs
+ *   from SVG only where shapes of one translucent group overlap), transform lists.
  * - text is shown in the 'cjk' font (STSong-Light, not embedded); text-anchor uses its widths.
  * Everything else (image, use, textLength, gradients, clip paths, masks, filters, CSS selectors,
- * opacity below 1, percentage lengths…) is ERR_SEAL_PICTURE_UNSUPPORTED with its name: a wrong
+ * percentage lengths…) is ERR_SEAL_PICTURE_UNSUPPORTED with its name: a wrong
  * seal must not be drawn silently. Size, element count and nesting are capped.
  */
 import { isSealError } from '../../errors/index.js';
 import { attr, children, nameOf, parseXml, type XmlElement } from '../../ofd/xml.js';
 import type { PdfVectorAppearance } from '../preparePdfSignature.js';
 import { PICTURE_LIMITS, pictureInvalid, pictureTooLarge, pictureUnsupported } from './limits.js';
-import { arcToCubics, ellipseOps, OpWriter, textAdvanceEm, utf16Hex, type Matrix } from './vector.js';
+import { arcToCubics, ellipseOps, OpacityStates, OpWriter, textAdvanceEm, utf16Hex, type Matrix } from './vector.js';
 
 const T = 'SVG';
 
@@ -49,9 +51,13 @@ interface Style {
   fontSize: number;
   anchor: 'start' | 'middle' | 'end';
   letterSpacing: number;
+  fillOpacity: number;
+  strokeOpacity: number;
+  /** Product of the ancestors' and own `opacity` (applied to each shape: see the module note). */
+  groupAlpha: number;
 }
 
-const DEFAULT_STYLE: Style = { fill: [0, 0, 0], stroke: 'none', color: [0, 0, 0], strokeWidth: 1, fillRule: 'nonzero', lineCap: 0, lineJoin: 0, miterLimit: 4, dash: [], fontSize: 16, anchor: 'start', letterSpacing: 0 };
+const DEFAULT_STYLE: Style = { fill: [0, 0, 0], stroke: 'none', color: [0, 0, 0], strokeWidth: 1, fillRule: 'nonzero', lineCap: 0, lineJoin: 0, miterLimit: 4, dash: [], fontSize: 16, anchor: 'start', letterSpacing: 0, fillOpacity: 1, strokeOpacity: 1, groupAlpha: 1 };
 
 function parseColor(v: string, prop: string): Paint {
   const s = v.trim().toLowerCase();
@@ -215,9 +221,15 @@ function applyProps(parent: Style, props: Map<string, string>): { style: Style; 
         break;
       case 'opacity':
       case 'fill-opacity':
-      case 'stroke-opacity':
-        if (parseFloat(v) < 1) throw pictureUnsupported(`SVG ${k} below 1`);
+      case 'stroke-opacity': {
+        const n = v.endsWith('%') ? parseFloat(v) / 100 : parseFloat(v);
+        if (!Number.isFinite(n)) throw pictureInvalid(T, `bad ${k}`);
+        const a = Math.max(0, Math.min(1, n));
+        if (k === 'opacity') s.groupAlpha = parent.groupAlpha * a;
+        else if (k === 'fill-opacity') s.fillOpacity = a;
+        else s.strokeOpacity = a;
         break;
+      }
       case 'clip-path':
       case 'mask':
       case 'filter':
@@ -358,6 +370,7 @@ function pathOps(w: Pick<OpWriter, 'op'>, d: string): void {
 interface Ctx {
   readonly w: OpWriter;
   readonly root: XmlElement;
+  readonly opacity: OpacityStates;
   elements: number;
   usesFont: boolean;
 }
@@ -427,6 +440,8 @@ function paintOp(s: Style, ctx: Ctx): string | undefined {
     w.op(s.miterLimit, 'M');
     w.op(`[${s.dash.map((d) => String(Math.round(d * 1000) / 1000)).join(' ')}] 0 d`);
   }
+  const gs = ctx.opacity.name(doFill ? s.fillOpacity * s.groupAlpha : 1, doStroke ? s.strokeOpacity * s.groupAlpha : 1);
+  if (gs !== undefined) w.op(`/${gs}`, 'gs');
   const eo = s.fillRule === 'evenodd' ? '*' : '';
   return doFill && doStroke ? `B${eo}` : doFill ? `f${eo}` : 'S';
 }
@@ -580,6 +595,8 @@ function drawText(el: XmlElement, style: Style, ctx: Ctx): void {
     offset -= ts.anchor === 'middle' ? run / 2 : ts.anchor === 'end' ? run : 0;
     ctx.usesFont = true;
     w.op(tfill[0] / 255, tfill[1] / 255, tfill[2] / 255, 'rg');
+    const tgs = ctx.opacity.name(ts.fillOpacity * ts.groupAlpha, 1);
+    if (tgs !== undefined) w.op(`/${tgs}`, 'gs');
     let k = 1;
     for (const ch of chars) {
       const a = tadv(ch);
@@ -607,6 +624,8 @@ function drawText(el: XmlElement, style: Style, ctx: Ctx): void {
   if (fill === 'none' || chars.length === 0) return;
   ctx.usesFont = true;
   w.op(fill[0] / 255, fill[1] / 255, fill[2] / 255, 'rg');
+  const gs = ctx.opacity.name(style.fillOpacity * style.groupAlpha, 1);
+  if (gs !== undefined) w.op(`/${gs}`, 'gs');
   if (xs.length <= 1 && ys.length <= 1 && dxs.length === 0 && dys.length === 0 && rots.length === 0) {
     // one run: one show string
     const run = chars.reduce((n, ch) => n + adv(ch), 0);
@@ -666,10 +685,10 @@ function convert(root: XmlElement): PdfVectorAppearance {
   }
   if (!(width > 0 && height > 0)) throw pictureInvalid(T, 'no positive size (viewBox or width/height)');
   const w = new OpWriter(T);
-  const ctx: Ctx = { w, root, elements: 0, usesFont: false };
+  const ctx: Ctx = { w, root, opacity: new OpacityStates(), elements: 0, usesFont: false };
   // SVG space: y down from (minX, minY). PDF form space: y up from (0, 0).
   w.op(1, 0, 0, -1, -minX, height + minY, 'cm');
   const { style, hidden } = applyProps(DEFAULT_STYLE, ownProps(root));
   if (!hidden) for (const c of children(root)) drawElement(c, style, ctx, 1);
-  return { width, height, content: w.text(), ...(ctx.usesFont ? { fonts: { F1: 'cjk' as const } } : {}) };
+  return { width, height, content: w.text(), ...(ctx.usesFont ? { fonts: { F1: 'cjk' as const } } : {}), ...(ctx.opacity.used ? { extGStates: ctx.opacity.states } : {}) };
 }

@@ -117,3 +117,29 @@ export function textAdvanceEm(s: string): number {
   for (const ch of s) n += (ch.codePointAt(0) ?? 0) < 0x7f ? 0.5 : 1;
   return n;
 }
+
+/** Graphics states for constant opacity, shared by equal values (/GS1, /GS2…). */
+export class OpacityStates {
+  readonly states: Record<string, { fillAlpha: number; strokeAlpha: number }> = {};
+  private readonly byKey = new Map<string, string>();
+
+  /** The `gs` operand for these opacities, or undefined when both are 1. */
+  name(fillAlpha: number, strokeAlpha: number): string | undefined {
+    const f = Math.round(Math.max(0, Math.min(1, fillAlpha)) * 1000) / 1000;
+    const s = Math.round(Math.max(0, Math.min(1, strokeAlpha)) * 1000) / 1000;
+    if (f === 1 && s === 1) return undefined;
+    const key = `${f}/${s}`;
+    let n = this.byKey.get(key);
+    if (n === undefined) {
+      if (this.byKey.size >= 200) throw pictureTooLarge('vector picture', '200 distinct opacities');
+      n = `GS${this.byKey.size + 1}`;
+      this.byKey.set(key, n);
+      this.states[n] = { fillAlpha: f, strokeAlpha: s };
+    }
+    return n;
+  }
+
+  get used(): boolean {
+    return this.byKey.size > 0;
+  }
+}

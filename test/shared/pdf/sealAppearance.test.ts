@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { sealPictureAppearance } from '../../../shared/pdf/index.js';
 import { buildPdf, onePageObjects } from './support/makePdf.js';
-import { census, expectCleanAndValid, fixturePicture, samplePicture, stamp } from './sealAppearance.support.js';
+import { census, expectCleanAndValid, fixturePicture, renderCropBox, samplePicture, stamp } from './sealAppearance.support.js';
 
 const A4 = (pageExtra = ''): Uint8Array => buildPdf(onePageObjects({ pageExtra }));
 
@@ -60,6 +60,19 @@ describe('vector pictures: the real OFD seal pictures, an OFD and an SVG fixture
       expect(c.outside).toBe(0);
       expect(c.redCentroidY).toBeLessThan(-0.02);
     }
+  });
+});
+
+describe('translucent vector pictures', () => {
+  it('an SVG drawn at 50 % fill opacity renders as a half-tinted red (pdftoppm blends it over white)', async () => {
+    const data = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10" fill="#ff0000" fill-opacity="0.5"/></svg>');
+    const out = await stamp(A4(), { type: 'svg', data, widthMm: 20, heightMm: 20 }, { x: 50, y: 50 });
+    expectCleanAndValid(out);
+    const px = renderCropBox(out).rgb(Math.round((50 * 72) / 25.4), Math.round((50 * 72) / 25.4));
+    expect(px[0]).toBeGreaterThan(240);
+    expect(px[1]).toBeGreaterThan(110);
+    expect(px[1]).toBeLessThan(145);
+    expect(Math.abs(px[1] - px[2])).toBeLessThan(4);
   });
 });
 

@@ -176,7 +176,6 @@ describe('hostile SVG', () => {
     ['<image>', '<image href="x.png" width="10" height="10"/>', /image/],
     ['<use>', '<use href="#a"/>', /use/],
     ['a gradient fill', '<circle r="5" fill="url(#g)"/>', /gradient/],
-    ['opacity', '<circle r="5" opacity="0.5"/>', /opacity/],
     ['clip-path', '<circle r="5" clip-path="url(#c)"/>', /clip-path/],
     ['a style sheet', '<style>circle{fill:red}</style>', /style/],
     ['textLength', '<text textLength="30">章</text>', /textLength/],
@@ -215,6 +214,12 @@ describe('hostile OFD pictures and the dispatcher', () => {
       'Doc_0/Document.xml': strToU8('<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 30 20</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'),
       'Doc_0/Pages/Page_0/Content.xml': strToU8(`<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2">${page}</ofd:Layer></ofd:Content></ofd:Page>`),
     });
+  it('OFD colour Alpha becomes constant opacity', () => {
+    const v = sealPictureAppearance(pic('ofd', ofdZip('<ofd:PathObject ID="3" Boundary="0 0 30 20" Fill="true"><ofd:FillColor Value="255 0 0" Alpha="128"/><ofd:AbbreviatedData>M 1 1 L 29 19 L 1 19 C</ofd:AbbreviatedData></ofd:PathObject>'))).vector;
+    expect(v?.extGStates).toEqual({ GS1: { fillAlpha: 0.502, strokeAlpha: 1 } });
+    expect(v?.content).toContain('/GS1 gs');
+  });
+
   it('a minimal valid OFD picture converts (control)', () => {
     expect(sealPictureAppearance(pic('ofd', ofdZip('<ofd:PathObject ID="3" Boundary="0 0 30 20"><ofd:AbbreviatedData>M 1 1 L 29 19</ofd:AbbreviatedData></ofd:PathObject>'))).vector).toMatchObject({ width: 30, height: 20 });
   });

@@ -69,6 +69,14 @@ describe('svgToVector', () => {
     expect(conv('<g color="#00f"><rect width="1" height="1" fill="currentColor"/></g>').content).toContain('0 0 1 rg');
   });
 
+  it('fill-/stroke-opacity and group opacity become constant-alpha graphics states, shared by equal values', () => {
+    const v = conv('<g opacity="0.5"><rect width="1" height="1" fill="red" fill-opacity="0.5"/><circle r="1" fill="red" stroke="red" stroke-opacity="0.8"/></g><rect width="2" height="2" fill="red" style="fill-opacity:25%"/>');
+    expect(v.extGStates).toEqual({ GS1: { fillAlpha: 0.25, strokeAlpha: 1 }, GS2: { fillAlpha: 0.5, strokeAlpha: 0.4 } });
+    expect(v.content.match(/\/GS1 gs/g)).toHaveLength(2);
+    expect(v.content.match(/\/GS2 gs/g)).toHaveLength(1);
+    expect(conv('<rect width="1" height="1"/>').extGStates).toBeUndefined();
+  });
+
   it('text on a path: every glyph centred on the arc and turned along it', () => {
     const v = conv('<path id="a" d="M 35 100 A 65 65 0 0 1 165 100"/><text font-size="20"><textPath href="#a" startOffset="50%" text-anchor="middle">北京测试公司</textPath></text>');
     expect(v.fonts).toEqual({ F1: 'cjk' });
