@@ -199,6 +199,21 @@ export async function launchWithExtension(exe: string, extDir: string, profile: 
       },
       { agentPort, portals: [{ origin: portal, actions: ALL_ACTIONS, sealTypes: SEAL_TYPES }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
     );
+    // The extension registers its content script for the policy's portal hosts when the policy
+    // changes: a page opened before that would see no extension at all.
+    const host = new URL(portal).hostname;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const matches = await worker.evaluate(async () => {
+        const scripting = (globalThis as unknown as { chrome: { scripting?: { getRegisteredContentScripts(): Promise<{ matches?: string[] }[]> } } }).chrome.scripting;
+        // Builds without run-time registration inject from the manifest: nothing to wait for.
+        if (!scripting) return ['*'];
+        return (await scripting.getRegisteredContentScripts()).flatMap((c) => c.matches ?? []);
+      });
+      if (matches.some((m) => m === '*' || m.includes(`//${host}`))) break;
+      if (Date.now() > deadline) throw new DemoError(`扩展没有为 ${host} 注册内容脚本 / the extension registered no content script for ${host}: ${matches.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     return { context, extensionId };
   } catch (error) {
     await context.close();
