@@ -221,7 +221,7 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     await page.close();
   }, 90_000);
 
-  it('a portal origin the policy does not list is refused at once, with no window', async () => {
+  it('a host the policy does not list sees no extension (no content script), and no window opens', async () => {
     const page = await rig.portalPage(rig.otherOrigin);
     const opened: string[] = [];
     const onPage = (p: Page): void => {
@@ -231,7 +231,7 @@ describe.skipIf(!existsSync(CHROMIUM))('consent window end to end (Chromium + re
     const outcome = await startSealData(page, voucher(5).item);
     await page.waitForTimeout(500); // a window would have been created by now
     rig.context.off('page', onPage);
-    expect(outcome).toMatchObject({ ok: false, code: 'ERR_POLICY_DENIED' });
+    expect(outcome).toMatchObject({ ok: false, code: 'ERR_EXTENSION_MISSING' });
     expect(opened).toEqual([]);
     await page.close();
   }, 30_000);

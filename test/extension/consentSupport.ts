@@ -6,6 +6,7 @@
  * pairing through the options page with the code the agent printed, and helpers to catch the
  * consent window and to record every message the portal page can see.
  */
+import { waitForPortalScripts } from './contentScriptsSupport.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -104,6 +105,7 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
       { agentPort, portals: [{ origin: portal, actions: SIGN_ACTIONS, sealTypes: ['official', 'legal', 'personal'] }], batch: { enabled: true, maxItems: 1000 }, development: { allowHttpLocalhost: true } },
     );
   await setDevPolicy(agent.port);
+  await waitForPortalScripts(worker, 'http://localhost/*');
   const consentUrl = `chrome-extension://${extensionId}/consent.html`;
   if (process.env['ESEAL_E2E_DEBUG']) {
     context.on('console', (m) => console.log(`[console] ${m.text()}`));

@@ -3,7 +3,6 @@
 // (extension/background/contentScripts.ts) after a policy change; a test that has just set a
 // development policy waits here until the registration includes the host it will open.
 import type { Worker } from 'playwright-core';
-import { expect } from 'vitest';
 
 /** Registered match patterns of the portal content script (empty when none). */
 export function registeredPortalMatches(worker: Worker): Promise<string[]> {
@@ -16,5 +15,13 @@ export function registeredPortalMatches(worker: Worker): Promise<string[]> {
 
 /** Waits until the content scripts are registered for `pattern` (e.g. `http://localhost/*`). */
 export async function waitForPortalScripts(worker: Worker, pattern: string, timeout = 15_000): Promise<void> {
-  await expect.poll(() => registeredPortalMatches(worker), { timeout, interval: 100 }).toContain(pattern);
+  // A plain loop: expect.poll is not available in beforeAll hooks.
+  const deadline = Date.now() + timeout;
+  let matches: string[] = [];
+  while (Date.now() < deadline) {
+    matches = await registeredPortalMatches(worker);
+    if (matches.includes(pattern)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`content scripts not registered for ${pattern} within ${timeout} ms (registered: ${matches.join(', ') || 'none'})`);
 }

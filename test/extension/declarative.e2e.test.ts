@@ -9,6 +9,7 @@
 // - seal-data: the fetched data sealed after consent, an SES_Signature (DER) in the hidden input;
 // - strict attributes: every bad attribute gives `eseal:error` with the attribute named, no
 //   request, no window.
+import { waitForPortalScripts } from './contentScriptsSupport.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,7 @@ describe.skipIf(!existsSync(CHROMIUM))('declarative form (data-eseal-*) in Chrom
     await worker.evaluate(async (devPolicy) => {
       await (globalThis as unknown as { chrome: { storage: { local: { set(v: unknown): Promise<void> } } } }).chrome.storage.local.set({ devPolicy });
     }, { agentPort: agent.port, portals: [{ origin: portal, actions: ACTIONS, sealTypes: ['official'] }], development: { allowHttpLocalhost: true } });
+    await waitForPortalScripts(worker, 'http://localhost/*');
     const options = await context.newPage();
     await options.goto(`chrome-extension://${extensionId}/options.html`);
     await options.waitForFunction(() => (document.getElementById('policySource')?.textContent ?? '').includes('localhost'), undefined, { timeout: 15_000 });
@@ -216,7 +218,7 @@ describe.skipIf(!existsSync(CHROMIUM))('declarative form (data-eseal-*) in Chrom
     await page.close();
   });
 
-  it('a document that is missing or empty → ERR_DECLARATIVE_FETCH; a portal not in the policy → ERR_POLICY_DENIED, as events', async () => {
+  it('a document that is missing or empty → ERR_DECLARATIVE_FETCH; a host not in the policy has no extension (ERR_EXTENSION_MISSING), as events', async () => {
     const page = await form();
     const run = (attrs: Record<string, string>) => page.evaluate(async (a) => (window as unknown as { __click(x: unknown): Promise<{ error?: { code: string } }> }).__click(a), attrs);
     expect((await run({ 'data-eseal-action': 'verify', 'data-eseal-document': '/missing.pdf', 'data-eseal-target': 'report' })).error?.code).toBe('ERR_DECLARATIVE_FETCH');
@@ -224,7 +226,7 @@ describe.skipIf(!existsSync(CHROMIUM))('declarative form (data-eseal-*) in Chrom
     await page.close();
     const denied = await form(other);
     const outcome = await denied.evaluate(async () => (window as unknown as { __click(x: unknown): Promise<{ error?: { code: string } }> }).__click({ 'data-eseal-action': 'verify', 'data-eseal-document': '/notice.pdf', 'data-eseal-target': 'report' }));
-    expect(outcome.error?.code).toBe('ERR_POLICY_DENIED');
+    expect(outcome.error?.code).toBe('ERR_EXTENSION_MISSING');
     await denied.close();
   });
 });

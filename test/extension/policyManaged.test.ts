@@ -163,8 +163,8 @@ describe.skipIf(skipReason !== '')('managed policy in Chromium (/etc/chromium/po
       await portal.close();
     }
     // The listed portal gets an answer (the agent is not running: status says so, not a refusal);
-    // 127.0.0.1, listed only in the ignored development policy, is refused.
-    expect(codes).toEqual(['answered', 'ERR_POLICY_DENIED']);
+    // 127.0.0.1, listed only in the ignored development policy, gets no content script at all.
+    expect(codes).toEqual(['answered', 'ERR_EXTENSION_MISSING']);
   });
 
   it('a policy the shared validator refuses denies everything and names the field in the options page and the report', async () => {

@@ -7,6 +7,7 @@
 // clean, tampered, and annotated after signing. First in the browser alone (no trust anchors →
 // unknown for good signatures), then with a REAL agent paired through the options page whose policy
 // names the test PKI as trust anchors (→ valid). Screenshots go to test-artifacts/viewer/.
+import { waitForPortalScripts } from './contentScriptsSupport.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -166,6 +167,7 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       },
       { agentPort, portals: [{ origin: portal, actions: ['status', 'verify'] }], development: { allowHttpLocalhost: true } },
     );
+    await waitForPortalScripts(worker, 'http://localhost/*');
   }
 
   const viewerUrl = (src: string) => `chrome-extension://${extensionId}/viewer.html?src=${encodeURIComponent(src)}`;
@@ -328,7 +330,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer in Chromium (built extension)', (
       const pagesBefore = context.pages().length;
       const other = await context.newPage();
       await other.goto(`http://127.0.0.1:${port}/portal.html`);
-      expect(await call(other)).toEqual({ code: 'ERR_POLICY_DENIED' });
+      // 127.0.0.1 is not in the policy: no content script there, the extension looks absent.
+      expect(await call(other)).toEqual({ code: 'ERR_EXTENSION_MISSING' });
       expect(context.pages().length).toBe(pagesBefore + 1);
       await other.close();
     });
