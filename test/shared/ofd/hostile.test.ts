@@ -49,10 +49,9 @@ describe('hostile OFD input', () => {
     expect(r.documentType).toBe('ofd');
   });
 
-  it('PDF input → ERR_NOT_IMPLEMENTED {feature: PDF}', async () => {
+  it('a PDF fragment is dispatched to the PDF verifier → ERR_PDF_MALFORMED, not an OFD error', async () => {
     const r = await run(strToU8('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n'));
-    expect(r.error?.code).toBe('ERR_NOT_IMPLEMENTED');
-    expect(r.error?.message).toContain('PDF');
+    expect(r.error?.code).toBe('ERR_PDF_MALFORMED');
     expect(r.documentType).toBe('pdf');
   });
 
