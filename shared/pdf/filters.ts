@@ -50,7 +50,8 @@ function inflateBounded(data: Uint8Array, max: number): Uint8Array {
   return out;
 }
 
-function paeth(a: number, b: number, c: number): number {
+/** The PNG Paeth predictor (RFC 2083 §6.6), shared by the PDF /Predictor 10–15 filter and the PNG decoder. */
+export function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
   const pb = Math.abs(p - b);

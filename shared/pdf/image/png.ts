@@ -13,6 +13,7 @@
  * (gAMA, iCCP, pHYs, text…) are ignored — seal pictures are flat red on transparent.
  * 16-bit samples keep their high byte; colour keys are compared at full depth first.
  */
+import { paeth } from '../filters.js';
 import { Unzlib } from 'fflate';
 import { isSealError } from '../../errors/index.js';
 import { checkRasterSize, guardPicture, pictureInvalid, PICTURE_LIMITS, pictureTooLarge, pictureUnsupported, trimAlpha, type RasterPicture } from './limits.js';
@@ -90,14 +91,6 @@ function inflateExact(idat: Uint8Array[], expected: number): Uint8Array {
   }
   if (total !== expected || !ended) throw pictureInvalid(T, `image data truncated (${total} of ${expected} bytes)`);
   return out;
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 /** Decodes a PNG into 8-bit RGB (+ alpha when any pixel is not opaque). */
