@@ -26,7 +26,8 @@
  * Exit codes: 0 success; 2 usage and input errors (bad option, missing file, page out of range,
  * output exists); 1 anything else (wrong PIN, token, malformed PDF, …).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readInputFile } from '../readInputFile.js';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { SealError, toSealError } from '../../../shared/errors/index.js';
@@ -122,21 +123,6 @@ export function parsePlacement(o: PdfSealOptions): PdfPlacement {
   return { page: positiveInt(o.page, '--page'), x: Number(m[1]), y: Number(m[2]) };
 }
 
-function readInput(path: string): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new SealError('ERR_FILE_NOT_FOUND', { path });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof SealError) throw e;
-    throw new SealError('ERR_FILE_NOT_FOUND', { path });
-  }
-  if (size > MAX_INPUT_BYTES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: path, limit: `${MAX_INPUT_BYTES} bytes` });
-  const buf = readFileSync(path); // one buffer; the pipeline never copies it
-  // A plain Uint8Array view (pdf.js refuses Buffers, and Buffer#slice is a view, not a copy).
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-}
 
 function tokenProviders(stateDir: string, softToken: string | undefined, policy: Policy, warn: (line: string) => void): TokenProvider[] {
   const paths = softToken !== undefined ? [softToken] : [join(stateDir, 'soft-token.json'), join(stateDir, 'dev', 'soft-token.json')].filter((p) => existsSync(p));
@@ -236,7 +222,7 @@ async function sealAction(input: string, output: string, o: PdfSealOptions, io: 
   if (!o.force && existsSync(output)) throw new SealError('ERR_FILE_EXISTS', { path: output });
   const stateDir = o.stateDir ?? defaultStateDir();
   const policy = loadPolicy(o.policy).policy;
-  const pdf = readInput(input);
+  const pdf = readInputFile(input, MAX_INPUT_BYTES);
   const registry = new TokenRegistry(tokenProviders(stateDir, o.softToken, policy, (line) => io.stderr(`${line}\n`)));
   const auditDir = policy.audit.directory !== undefined ? `${policy.audit.directory}-cli` : join(stateDir, 'audit-cli');
   mkdirSync(dirname(auditDir), { recursive: true, mode: 0o700 });

@@ -17,7 +17,7 @@
  * 1 anything else (unreadable seal, wrong password, …). Errors print `错误 ERR_X: 中文 / English`.
  * Files are written atomically (temporary file in the target folder, then rename).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readInputFile } from '../readInputFile.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { Command } from 'commander';
 import { writeFileAtomic } from '../../fs/writeFileAtomic.js';
@@ -78,19 +78,6 @@ function usage(reason: string): SealError {
   return new SealError('ERR_CLI_USAGE', { reason });
 }
 
-function readInput(path: string): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new SealError('ERR_FILE_NOT_FOUND', { path });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof SealError) throw e;
-    throw new SealError('ERR_FILE_NOT_FOUND', { path });
-  }
-  if (size > MAX_INPUT_BYTES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: path, limit: `${MAX_INPUT_BYTES} bytes` });
-  return new Uint8Array(readFileSync(path));
-}
 
 
 function parseDateOption(value: string | undefined, name: string): Date | undefined {
@@ -166,7 +153,7 @@ async function makeAction(o: MakeOptions, io: SealCommandIo): Promise<void> {
 
   const signerCerts: Certificate[] = [];
   for (const file of o.signerCert) {
-    for (const c of parseCertificates(readInput(file))) signerCerts.push(c);
+    for (const c of parseCertificates(readInputFile(file, MAX_INPUT_BYTES))) signerCerts.push(c);
   }
   if (signerCerts.length === 0) throw usage('no certificate in the --signer-cert files');
   // Default validity: the intersection of the signer certificates' validity periods.
@@ -177,7 +164,7 @@ async function makeAction(o: MakeOptions, io: SealCommandIo): Promise<void> {
   const now = io.now?.() ?? new Date();
   const createDate = parseDateOption(o.createDate, '--create-date') ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
 
-  const pictureData = readInput(picturePath);
+  const pictureData = readInputFile(picturePath, MAX_INPUT_BYTES);
   const key = loadSigningKeyFromFiles({
     ...(o.makerP12 === undefined ? {} : { p12: o.makerP12 }),
     ...(o.makerKey === undefined ? {} : { keyFile: o.makerKey }),
@@ -204,7 +191,7 @@ async function makeAction(o: MakeOptions, io: SealCommandIo): Promise<void> {
 
 /** Loads a seal from a file holding an SESeal or an SES_Signature (its embedded seal). */
 function loadSeal(path: string): { seal: DecodedSESeal; der: Uint8Array; from: 'seal' | 'signature' } {
-  const der = readInput(path);
+  const der = readInputFile(path, MAX_INPUT_BYTES);
   const structure = detectSesStructure(der);
   if (structure.startsWith('signature-')) {
     const sig = decodeSES_Signature(der);

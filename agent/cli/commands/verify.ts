@@ -12,8 +12,8 @@
  * `--json` prints the {@link VerificationReport} as JSON (2-space indent, key order as built, stable;
  * documented in docs/verification-report.md). Text mode prints `renderReportText` (Chinese first).
  */
+import { readInputFile } from '../readInputFile.js';
 import { createHash, getHashes, type Hash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { Command, type OutputConfiguration } from 'commander';
 import { SealError, toSealError, formatErrorMessage, type Locale } from '../../../shared/errors/index.js';
 import { renderReportText } from '../../../shared/verify/renderReportText.js';
@@ -59,29 +59,11 @@ interface VerifyOptions {
   lang: string;
 }
 
-function readInput(path: string, what: string): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new SealError('ERR_FILE_NOT_FOUND', { path });
-    size = st.size;
-  } catch (err) {
-    if (err instanceof SealError) throw err;
-    throw new SealError('ERR_FILE_NOT_FOUND', { path });
-  }
-  if (size > MAX_DOCUMENT_BYTES) throw new SealError('ERR_INPUT_TOO_LARGE', { name: what, limit: MAX_DOCUMENT_BYTES });
-  try {
-    const buf = readFileSync(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch {
-    throw new SealError('ERR_FILE_NOT_FOUND', { path });
-  }
-}
 
 function loadCertificates(paths: readonly string[], what: string): Certificate[] {
   const out: Certificate[] = [];
   for (const p of paths) {
-    const certs = parseCertificates(readInput(p, what));
+    const certs = parseCertificates(readInputFile(p, MAX_DOCUMENT_BYTES, what));
     if (certs.length === 0) throw new SealError('ERR_X509_PEM_INVALID', { reason: `no certificate in ${p}` });
     out.push(...certs);
   }
@@ -144,10 +126,10 @@ export function registerVerifyCommand(program: Command, io: VerifyCommandIo = de
       let intermediates: Certificate[];
       const crls: Crl[] = [];
       try {
-        bytes = readInput(file, 'document');
+        bytes = readInputFile(file, MAX_DOCUMENT_BYTES, 'document');
         trustAnchors = loadCertificates(opts.trust, 'trust anchor');
         intermediates = loadCertificates(opts.intermediate, 'intermediate');
-        for (const p of opts.crl) crls.push(...parseCrls(readInput(p, 'CRL')));
+        for (const p of opts.crl) crls.push(...parseCrls(readInputFile(p, MAX_DOCUMENT_BYTES, 'CRL')));
       } catch (err) {
         const e = toSealError(err);
         io.stderr(`错误 ${e.code}: ${e.bilingualMessage}\n`);
