@@ -6,6 +6,7 @@
  */
 import type { MethodName } from '../../shared/protocol/index.js';
 import { dataSign } from './dataSign.js';
+import { docBegin, docDrop, docGet, docPut } from './docs.js';
 import { pdfSeal } from './pdfSeal.js';
 import { pinChange } from './pinChange.js';
 import { sealSign } from './sealSign.js';
@@ -28,6 +29,10 @@ export const HANDLERS: Readonly<Record<RoutedMethod, Handler>> = {
   'pdf.seal': pdfSeal,
   'pin.change': pinChange,
   verify,
+  'doc.begin': docBegin,
+  'doc.put': docPut,
+  'doc.get': docGet,
+  'doc.drop': docDrop,
 };
 
 export type { AgentServices, Handler, RequestScope } from './types.js';

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import { SealError } from '../../shared/errors/index.js';
+import { MAX_INLINE_BYTES } from '../../shared/protocol/methods.js';
 import { consentAndLogin } from '../consent/consentAndLogin.js';
 import { sealPdf, type PdfPlacement } from '../pdf/sealPdf.js';
 import { consentSeal } from './sealSign.js';
@@ -31,7 +32,8 @@ export function placementOf(p: PlacementParams): PdfPlacement {
 }
 
 /**
- * `pdf.seal` (contract B): stamps a seal into the PDF sent inline and returns the signed PDF. The
+ * `pdf.seal` (contract B): stamps a seal into the PDF sent inline or uploaded (`documentRef`, docs.ts)
+ * and returns the signed PDF, inline or, above MAX_INLINE_BYTES, as `documentRef` + `size`. The
  * consent shows what seal.sign shows plus `preview` (page, rectangle, page size, rotation) and the SM3
  * fingerprint of the whole input document; the audit record carries that fingerprint, the field,
  * page and format. Consent, PIN, cancellation and idempotent ids work as for seal.sign.
@@ -40,7 +42,11 @@ export const pdfSeal: Handler = async (scope, services) => {
   const placement = placementOf((scope.params['placement'] ?? {}));
   const display = scope.params['display'] as { title: string; docName?: string; pages?: number };
   const fileName = str(scope.params, 'fileName');
-  const decoded = Buffer.from(str(scope.params, 'document') ?? '', 'base64');
+  const inline = str(scope.params, 'document');
+  const ref = str(scope.params, 'documentRef');
+  if ((inline === undefined) === (ref === undefined)) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'give exactly one of document and documentRef' });
+  if (ref !== undefined && !scope.docs) throw new SealError('ERR_DOC_UNKNOWN', { docId: ref });
+  const decoded = ref !== undefined && scope.docs ? scope.docs.bytes(ref) : Buffer.from(inline ?? '', 'base64');
   const pdf = new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.length); // a plain view: pdf.js refuses Buffers
   if (pdf.length < 8) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'not a PDF' });
   const reason = str(scope.params, 'reason');
@@ -82,8 +88,11 @@ export const pdfSeal: Handler = async (scope, services) => {
       });
       const signed = Buffer.concat([pdf, made.revision]);
       scope.audit.extra = { field: made.fieldName, page: made.page, format: made.format, rangeDigest: Buffer.from(made.dataHash.value).toString('hex'), outputBytes: signed.length };
+      // The upload is consumed; a result too large for one frame stays here for doc.get.
+      if (ref !== undefined) scope.docs?.drop(ref);
+      const out = signed.length > MAX_INLINE_BYTES && scope.docs ? { documentRef: scope.docs.keep(signed), size: signed.length } : { document: signed.toString('base64') };
       return {
-        document: signed.toString('base64'),
+        ...out,
         fieldName: made.fieldName,
         sealId: made.sealId,
         format: made.format,

@@ -11,6 +11,7 @@ import type { MethodName } from '../../shared/protocol/index.js';
 import { decide, originMatches } from '../../shared/policy/Policy.js';
 import { SealError } from '../../shared/errors/index.js';
 import type { AuditLog } from '../audit/AuditLog.js';
+import type { ConnectionDocs } from './docStore.js';
 import type { ConsentBroker, ConsentTarget } from '../consent/ConsentBroker.js';
 import type { ConsentAndLoginOptions } from '../consent/consentAndLogin.js';
 import type { TokenSession } from '../token/TokenProvider.js';
@@ -34,6 +35,8 @@ export interface RequestScope extends ConsentTarget {
   readonly auditOrigin: string;
   readonly lang: 'zh-CN' | 'en';
   readonly audit: AuditFacts;
+  /** This connection's chunked documents (docStore.ts); absent outside the dispatcher. */
+  readonly docs?: ConnectionDocs;
 }
 
 export interface AgentServices {

@@ -135,7 +135,10 @@ export class AgentServer {
     // ws reports protocol violations (oversized frame, bad UTF-8, …) as 'error' and then closes with
     // the right code; without a listener Node would crash the whole agent.
     socket.on('error', () => socket.terminate());
-    socket.on('close', () => this.sessions.delete(session));
+    socket.on('close', () => {
+      this.sessions.delete(session);
+      this.deps.dispatcher.disconnected(session);
+    });
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       if (isBinary) return session.send({ v: 1, kind: 'res', ok: false, error: serializeError(new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'binary frame' })) });
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');

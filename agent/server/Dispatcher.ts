@@ -13,6 +13,7 @@ import { decide } from '../../shared/policy/Policy.js';
 import { MAX_INFLIGHT_PER_CONNECTION, METHODS, RESULT_CACHE_TTL_MS, type AgentFrame, type ProgressStage, type RequestFrame, type ResultFrame } from '../../shared/protocol/index.js';
 import { HANDLERS, type AgentServices, type RequestScope } from '../handlers/index.js';
 import type { AuditFacts } from '../handlers/types.js';
+import { DocStore } from '../handlers/docStore.js';
 
 /** What the dispatcher needs from a connection. */
 export interface Peer {
@@ -40,6 +41,8 @@ const MAX_CACHE_ENTRIES = 2048;
 
 export class Dispatcher {
   private readonly entries = new Map<string, CacheEntry>();
+  /** Chunked documents (doc.*), per connection. */
+  readonly docs = new DocStore();
 
   constructor(private readonly services: AgentServices) {}
 
@@ -68,7 +71,14 @@ export class Dispatcher {
       entry.expires = Date.now() + RESULT_CACHE_TTL_MS;
       peer.inflight.delete(frame.id);
       for (const p of entry.peers) p.send(res);
+      // A chunk read is cheap to repeat and large to keep: not cached for retries.
+      if (frame.method === 'doc.get') this.entries.delete(key);
     });
+  }
+
+  /** The connection closed: its chunked documents are freed. */
+  disconnected(peer: Peer): void {
+    this.docs.dropOwner(peer);
   }
 
   /** Aborts every request of a pairing that is still running (agent shutdown). */
@@ -90,6 +100,7 @@ export class Dispatcher {
       auditOrigin,
       lang: frame.ctx?.lang ?? 'zh-CN',
       audit: facts,
+      docs: this.docs.view(peer),
       signal,
       progress: (stage: ProgressStage, data?: Record<string, unknown>) => {
         if (signal.aborted) return;

@@ -9,7 +9,10 @@
  * 3. the page parameters are checked against the method's strict schema (shared/protocol
  *    METHODS; unknown fields, such as a `pin`, are refused) and the request is queued per
  *    origin (one at a time per portal, at most MAX_QUEUED waiting);
- * 4. it goes to the agent with `ctx.origin` taken from `sender`.
+ * 4. it goes to the agent with `ctx.origin` taken from `sender`. A `sealPdf` document larger than
+ *    MAX_INLINE_BYTES (up to MAX_PAGE_DOCUMENT_BYTES) is uploaded in chunks (`doc.begin/put`) and
+ *    sent as `documentRef`; a signed result the agent returns as `documentRef` is read back with
+ *    `doc.get` — the page sees `document` either way.
  *
  * 5. a user step the agent asks for (`awaiting_consent`, `awaiting_pin`, `awaiting_pinpad`) opens
  *    the consent window (ConsentWindows: one focused popup per request, closing it = reject); its
@@ -25,7 +28,7 @@
 import { randomBytes } from '../../shared/crypto/index.js';
 import { SealError, serializeError, type SerializedError } from '../../shared/errors/index.js';
 import { decide, type PortalAction } from '../../shared/policy/Policy.js';
-import { isMethodName, METHODS, type MethodName, type ProgressStage, type RequestContext } from '../../shared/protocol/index.js';
+import { isMethodName, MAX_INLINE_BYTES, MAX_PAGE_DOCUMENT_BYTES, METHODS, type MethodName, type ProgressStage, type RequestContext } from '../../shared/protocol/index.js';
 import { assertSchema } from '../../shared/schema/schema.js';
 import type { RuntimeSender } from '../browserApi.js';
 import type { ConsentHandle, Decision } from '../consent/ConsentWindows.js';
@@ -134,6 +137,15 @@ export class PageRequestHandler {
       const method = route.method;
       // pdf.seal arrives with the agent's PDF work; until its schema exists the action is not offered.
       if (!isMethodName(method)) throw new SealError('ERR_NOT_IMPLEMENTED', { feature: method });
+      if (method === 'pdf.seal') {
+        const { document, ...rest } = params;
+        // A docId names this extension's own uploads: never taken from a page.
+        if (rest['documentRef'] !== undefined) throw new SealError('ERR_INPUT_INVALID', { name: 'documentRef', reason: 'not a page parameter' });
+        assertSchema(METHODS[method].params, rest, 'ERR_INPUT_INVALID');
+        const pdf = pageDocument(document);
+        const result = await this.enqueue(ctx.origin, () => this.sealPdf(rest, pdf, ctx, ticket));
+        return { ok: true, result };
+      }
       assertSchema(METHODS[method].params, params, 'ERR_INPUT_INVALID');
       const result = await this.enqueue(ctx.origin, () => (action === 'status' ? this.status(ctx) : this.forward(method, params, ctx, ticket)));
       return { ok: true, result };
@@ -175,7 +187,24 @@ export class PageRequestHandler {
     }
   }
 
-  private async forward(method: MethodName, params: Record<string, unknown>, ctx: RequestContext, ticket?: string): Promise<unknown> {
+  /** pdf.seal with the document inline or, when larger than one frame allows, uploaded in chunks. */
+  private async sealPdf(rest: Record<string, unknown>, pdf: string, ctx: RequestContext, ticket?: string): Promise<unknown> {
+    const agent = await this.deps.agent();
+    let docId: string | undefined;
+    try {
+      if (pdf.length > INLINE_BASE64_CHARS) {
+        docId = await upload(agent, pdf);
+        const r = obj(await this.forward('pdf.seal', { ...rest, documentRef: docId }, ctx, ticket, pdf));
+        docId = undefined; // consumed by the agent
+        return await download(agent, r);
+      }
+      return await download(agent, obj(await this.forward('pdf.seal', { ...rest, document: pdf }, ctx, ticket)));
+    } finally {
+      if (docId !== undefined) agent.request('doc.drop', { docId }).catch(() => undefined);
+    }
+  }
+
+  private async forward(method: MethodName, params: Record<string, unknown>, ctx: RequestContext, ticket?: string, pdfBase64?: string): Promise<unknown> {
     const agent = await this.deps.agent();
     const requestId = `p-${Date.now().toString(36)}-${Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, '0')).join('')}`;
     let refuse: ((e: SealError) => void) | undefined;
@@ -197,7 +226,7 @@ export class PageRequestHandler {
           refuse?.(new SealError('ERR_NOT_IMPLEMENTED', { feature: 'consent window' }));
           return;
         }
-        const view = consentView(ctx.origin, method, d, (method as string) === 'pdf.seal' && typeof params['document'] === 'string' ? params['document'] : undefined);
+        const view = consentView(ctx.origin, method, d, pdfBase64 ?? ((method as string) === 'pdf.seal' && typeof params['document'] === 'string' ? params['document'] : undefined));
         if (consent) {
           // Asked again (the agent restarted and re-ran the request): same window, fresh decision.
           consent.expectDecision();
@@ -240,6 +269,54 @@ export class PageRequestHandler {
       },
     );
     return Promise.race([work, notYet]);
+  }
+}
+
+/** Base64 characters of one chunk: 3 MiB of bytes, so chunks split on whole Base64 quanta. */
+const CHUNK_CHARS = 4 * 1024 * 1024;
+const INLINE_BASE64_CHARS = Math.ceil(MAX_INLINE_BYTES / 3) * 4;
+
+/** The page's PDF as padded Base64, checked: ERR_INPUT_INVALID / ERR_INPUT_TOO_LARGE. */
+export function pageDocument(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'Base64 text' });
+  if (value.length > Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES });
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'Base64 text' });
+  return value.length % 4 === 0 ? value : value + '='.repeat(4 - (value.length % 4));
+}
+
+async function upload(agent: AgentLike, pdf: string): Promise<string> {
+  const pad = pdf.endsWith('==') ? 2 : pdf.endsWith('=') ? 1 : 0;
+  const size = (pdf.length / 4) * 3 - pad;
+  const begun = obj(await agent.request('doc.begin', { size, kind: 'pdf' }));
+  const docId = begun['docId'];
+  if (typeof docId !== 'string') throw new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'doc.begin without docId' });
+  try {
+    for (let at = 0; at < pdf.length; at += CHUNK_CHARS) await agent.request('doc.put', { docId, offset: (at / 4) * 3, data: pdf.slice(at, at + CHUNK_CHARS) });
+  } catch (error) {
+    agent.request('doc.drop', { docId }).catch(() => undefined);
+    throw error;
+  }
+  return docId;
+}
+
+/** A result carrying `documentRef` + `size` becomes one carrying `document` (Base64), read in chunks. */
+async function download(agent: AgentLike, r: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const docId = r['documentRef'];
+  if (docId === undefined) return r;
+  const size = r['size'];
+  if (typeof docId !== 'string' || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'documentRef without size' });
+  try {
+    const parts: string[] = [];
+    const step = (CHUNK_CHARS / 4) * 3;
+    for (let offset = 0; offset < size; offset += step) {
+      const data = obj(await agent.request('doc.get', { docId, offset, length: Math.min(step, size - offset) }))['data'];
+      if (typeof data !== 'string') throw new SealError('ERR_PROTOCOL_MALFORMED', { reason: 'doc.get without data' });
+      parts.push(data);
+    }
+    const { documentRef: _ref, size: _size, ...rest } = r;
+    return { ...rest, document: parts.join('') };
+  } finally {
+    agent.request('doc.drop', { docId }).catch(() => undefined);
   }
 }
 

@@ -79,7 +79,7 @@ export interface SealOptions extends CallOptions {
 export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
 
 export interface SealPdfRequest {
-  /** The PDF: bytes or Base64 text (≤ 4 MiB). */
+  /** The PDF: bytes or Base64 text (≤ 64 MiB; above 4 MiB the extension sends it to the agent in chunks). */
   readonly document: string | Uint8Array | ArrayBuffer;
   readonly fileName?: string;
   /** Shown in the consent window. */

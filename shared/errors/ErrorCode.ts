@@ -41,6 +41,7 @@ export const ERROR_TABLE = {
   ERR_INTERNAL: { category: 'internal', retriable: false, zh: '内部错误：{reason}', en: 'Internal error: {reason}' },
   ERR_INPUT_INVALID: { category: 'input', retriable: false, zh: '参数 {name} 无效：{reason}', en: 'Invalid argument {name}: {reason}' },
   ERR_INPUT_TOO_LARGE: { category: 'input', retriable: false, zh: '{name} 过大（上限 {limit}）', en: '{name} is too large (limit {limit})' },
+  ERR_DOC_UNKNOWN: { category: 'input', retriable: false, zh: '文档引用 {docId} 不存在或已过期', en: 'Document reference {docId} is unknown or has expired' },
   ERR_NOT_IMPLEMENTED: { category: 'internal', retriable: false, zh: '尚未支持：{feature}', en: 'Not supported yet: {feature}' },
   ERR_USER_CANCELLED: { category: 'user', retriable: false, zh: '用户已取消操作', en: 'The user cancelled the operation' },
   ERR_TIMEOUT: { category: 'environment', retriable: true, zh: '操作超时', en: 'The operation timed out' },

@@ -17,6 +17,12 @@ function base64(bytes: number): Schema {
 /** Largest document or data payload sent inline (larger PDFs stream in chunks, PDF issue). */
 export const MAX_INLINE_BYTES = 4 * 1024 * 1024;
 
+/** Largest document uploaded in chunks (`doc.begin`); the page's own document is capped lower (sdk.md). */
+export const MAX_DOC_BYTES = 256 * 1024 * 1024;
+
+/** Largest document a page may hand the extension for `sealPdf` (chunked to the agent when > MAX_INLINE_BYTES). */
+export const MAX_PAGE_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
 const id: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9._:-]+$/ };
 const sealType: Schema = { type: 'string', maxLength: 16, enum: SEAL_TYPES };
 const digest: Schema = {
@@ -100,18 +106,21 @@ export const METHODS = {
    * Stamps a seal into a PDF (agent/handlers/pdfSeal.ts): `placement` is `{page, x, y}` (the seal's
    * centre in whole millimetres from the top-left of the page as displayed), `{keyword, page?,
    * occurrence?}` or `{riding: {y, from?, to?}}`; the handler refuses other combinations. The document travels
-   * inline (MAX_INLINE_BYTES: the signed result must fit one frame too).
+   * inline (≤ MAX_INLINE_BYTES) or as `documentRef`; a signed result larger than MAX_INLINE_BYTES comes
+   * back as `documentRef` + `size`, read with `doc.get`.
    */
   'pdf.seal': {
     action: 'pdf.seal',
     usesToken: true,
     params: {
       type: 'object',
-      required: ['sealId', 'document', 'display', 'placement'],
+      required: ['sealId', 'display', 'placement'],
       properties: {
         sealId: id,
         tokenSerial: id,
+        /** Exactly one of `document` (inline) and `documentRef` (a complete `doc.begin` upload; the handler checks). */
         document: base64(MAX_INLINE_BYTES),
+        documentRef: id,
         fileName: { type: 'string', maxLength: 200 },
         display,
         placement: {
@@ -163,6 +172,31 @@ export const METHODS = {
       },
     },
   },
+  /** Extension-internal chunked documents (agent/handlers/docs.ts): upload in order, then `pdf.seal {documentRef}`. */
+  'doc.begin': {
+    action: null,
+    usesToken: false,
+    params: { type: 'object', required: ['size', 'kind'], properties: { size: { type: 'integer', minimum: 1, maximum: MAX_DOC_BYTES }, kind: { type: 'string', maxLength: 8, enum: ['pdf'] } } },
+  },
+  'doc.put': {
+    action: null,
+    usesToken: false,
+    params: {
+      type: 'object',
+      required: ['docId', 'offset', 'data'],
+      properties: { docId: id, offset: { type: 'integer', minimum: 0, maximum: MAX_DOC_BYTES }, data: base64(MAX_INLINE_BYTES) },
+    },
+  },
+  'doc.get': {
+    action: null,
+    usesToken: false,
+    params: {
+      type: 'object',
+      required: ['docId', 'offset', 'length'],
+      properties: { docId: id, offset: { type: 'integer', minimum: 0, maximum: 2 * MAX_DOC_BYTES }, length: { type: 'integer', minimum: 1, maximum: MAX_INLINE_BYTES } },
+    },
+  },
+  'doc.drop': { action: null, usesToken: false, params: { type: 'object', required: ['docId'], properties: { docId: id } } },
   cancel: { action: null, usesToken: false, params: { type: 'object', required: ['requestId'], properties: { requestId: id } } },
   /** Sent by the extension's consent window only: the user's decision and, if asked, the PIN. */
   'consent.reply': {
