@@ -21,6 +21,7 @@ if [ "$headless" = 1 ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need+=(fonts-wqy-microhei)
+  [ -e /usr/lib/chromium/locales/zh-CN.pak ] || need+=(chromium-l10n)  # the extension's pages in Chinese
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       apt-get update -qq

@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 declare -A provides=([softhsm2-util]=softhsm2 [pkcs11-tool]=opensc [chromium]=chromium [pdfsig]=poppler-utils [qpdf]=qpdf [openssl]=openssl [cc]=gcc)
 missing=()
 for tool in "${!provides[@]}"; do command -v "$tool" >/dev/null 2>&1 || missing+=("${provides[$tool]}"); done
+# Data packages (no command to probe): Chromium's zh-CN UI (the extension's pages and screenshots in
+# Chinese), a CJK font for rendering, and poppler-data's CMaps (the demo notice PDF test).
+[ -e /usr/lib/chromium/locales/zh-CN.pak ] || missing+=(chromium-l10n)
+[ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
+[ -e /usr/share/fonts/cmap/adobe-gb1/UniGB-UCS2-H ] || missing+=(poppler-data)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== apt-get install ${missing[*]}"
