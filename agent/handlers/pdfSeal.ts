@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import { SealError } from '../../shared/errors/index.js';
-import { MAX_INLINE_BYTES } from '../../shared/protocol/methods.js';
+import { MAX_FRAME_BYTES, MAX_INLINE_BYTES } from '../../shared/protocol/index.js';
+
+/** Room left in a result frame for everything but the document (certificate, rect, ids). */
+const FRAME_MARGIN = 64 * 1024;
 import { consentAndLogin } from '../consent/consentAndLogin.js';
 import { sealPdf, type PdfPlacement } from '../pdf/sealPdf.js';
 import { consentSeal } from './sealSign.js';
@@ -88,9 +91,12 @@ export const pdfSeal: Handler = async (scope, services) => {
       });
       const signed = Buffer.concat([pdf, made.revision]);
       scope.audit.extra = { field: made.fieldName, page: made.page, format: made.format, rangeDigest: Buffer.from(made.dataHash.value).toString('hex'), outputBytes: signed.length };
-      // The upload is consumed; a result too large for one frame stays here for doc.get.
+      // The upload is consumed. A result above MAX_INLINE_BYTES stays here for doc.get — except for an
+      // inline request whose result still fits one frame (callers that never upload keep working).
       if (ref !== undefined) scope.docs?.drop(ref);
-      const out = signed.length > MAX_INLINE_BYTES && scope.docs ? { documentRef: scope.docs.keep(signed), size: signed.length } : { document: signed.toString('base64') };
+      const fitsFrame = Math.ceil(signed.length / 3) * 4 + FRAME_MARGIN <= MAX_FRAME_BYTES;
+      const inlineResult = signed.length <= MAX_INLINE_BYTES || (ref === undefined && fitsFrame) || !scope.docs;
+      const out = inlineResult || !scope.docs ? { document: signed.toString('base64') } : { documentRef: scope.docs.keep(signed), size: signed.length };
       return {
         ...out,
         fieldName: made.fieldName,

@@ -28,12 +28,12 @@
 import { randomBytes } from '../../shared/crypto/index.js';
 import { SealError, serializeError, type SerializedError } from '../../shared/errors/index.js';
 import { decide, type PortalAction } from '../../shared/policy/Policy.js';
-import { isMethodName, MAX_INLINE_BYTES, MAX_PAGE_DOCUMENT_BYTES, METHODS, type MethodName, type ProgressStage, type RequestContext } from '../../shared/protocol/index.js';
+import { isMethodName, MAX_INLINE_BYTES, METHODS, type MethodName, type ProgressStage, type RequestContext } from '../../shared/protocol/index.js';
 import { assertSchema } from '../../shared/schema/schema.js';
 import type { RuntimeSender } from '../browserApi.js';
 import type { ConsentHandle, Decision } from '../consent/ConsentWindows.js';
 import type { ConsentView, ShownError, ToWindow } from '../consent/protocol.js';
-import { isPageAction, REQUEST_ID_PATTERN, type PageAction } from '../page/messages.js';
+import { isPageAction, MAX_PAGE_DOCUMENT_BYTES, REQUEST_ID_PATTERN, type PageAction } from '../page/messages.js';
 import type { LoadedPolicy } from './policySource.js';
 import type { ConnectionState, RequestOptions } from './transport/AgentConnection.js';
 

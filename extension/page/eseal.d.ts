@@ -46,7 +46,7 @@ declare global {
     type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
 
     interface SealPdfRequest {
-      /** The PDF (≤ 64 MiB; above 4 MiB the extension sends it to the agent in chunks): bytes or Base64 text. */
+      /** The PDF (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks): bytes or Base64 text. */
       readonly document: Uint8Array | ArrayBuffer | string;
       readonly fileName?: string;
       /** Shown in the consent window. */

@@ -18,6 +18,7 @@
  */
 
 /** Prefix of every ESeal page message (the namespace). */
+
 export const MESSAGE_PREFIX = 'eseal:';
 
 /** The request kinds a page may send; each maps to one agent method in the background. */
@@ -43,6 +44,16 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
  * by the content script.
  */
 export const MAX_PAGE_MESSAGE_CHARS = 6 * 1024 * 1024;
+
+/**
+ * Largest document a page may hand the extension for `sealPdf` (chunked to the agent when >
+ * MAX_INLINE_BYTES, 4 MiB). Not 64 MiB: the content script → background leg is runtime messaging, which
+ * Chromium caps at 64 MiB of JSON, and 45 MiB is 60 MiB of Base64 — the signed result returns the same way.
+ */
+export const MAX_PAGE_DOCUMENT_BYTES = 45 * 1024 * 1024;
+
+/** `sealPdf` may carry a document up to MAX_PAGE_DOCUMENT_BYTES (the background chunks it to the agent). */
+export const MAX_PAGE_SEALPDF_MESSAGE_CHARS = Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4 + 64 * 1024;
 
 /** How long the SDK waits for the content script's ack before it says the extension is missing. */
 export const ACK_TIMEOUT_MS = 1000;
@@ -115,7 +126,7 @@ export function parsePageRequest(data: unknown): PageRequest | undefined {
     if (params !== undefined && !isPlainObject(params)) return undefined;
     for (const key of Object.keys(data)) if (key !== 'action' && key !== 'id' && key !== 'params') return undefined;
     const size = jsonLength(data);
-    if (size === undefined || size > MAX_PAGE_MESSAGE_CHARS) return undefined;
+    if (size === undefined || size > (kind === 'sealPdf' ? MAX_PAGE_SEALPDF_MESSAGE_CHARS : MAX_PAGE_MESSAGE_CHARS)) return undefined;
     // A JSON round trip drops getters, prototypes and anything non-data before it goes further.
     const clean = JSON.parse(JSON.stringify(params ?? {})) as Record<string, unknown>;
     return { action: `eseal:${kind}`, id, params: clean };

@@ -20,7 +20,7 @@
  */
 import { openViewer, type OpenViewerInput } from './openViewer.js';
 import { deserializeError, SealError } from '../../shared/errors/index.js';
-import { ACK_TIMEOUT_MS, MESSAGE_PREFIX, parsePageReply, REPLY_TIMEOUT_MS, type PageAction, type PageEvent } from './messages.js';
+import { ACK_TIMEOUT_MS, MAX_PAGE_DOCUMENT_BYTES, MESSAGE_PREFIX, parsePageReply, REPLY_TIMEOUT_MS, type PageAction, type PageEvent } from './messages.js';
 
 /** The part of `window` the SDK uses (a fake one in tests). */
 export interface PageWindow {
@@ -79,7 +79,7 @@ export interface SealOptions extends CallOptions {
 export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
 
 export interface SealPdfRequest {
-  /** The PDF: bytes or Base64 text (≤ 64 MiB; above 4 MiB the extension sends it to the agent in chunks). */
+  /** The PDF: bytes or Base64 text (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks). */
   readonly document: string | Uint8Array | ArrayBuffer;
   readonly fileName?: string;
   /** Shown in the consent window. */
@@ -323,10 +323,13 @@ export function createESealClient(win: PageWindow): ESealClient {
           ...(pl.keyword !== undefined && { keyword: pl.keyword }),
           ...(pl.occurrence !== undefined && { occurrence: pl.occurrence }),
         };
+        const document = toBase64(request.document, 'document');
+        // Refused here, coded: the content script drops oversized messages unanswered.
+        if (document.length > Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES });
         const r = await call<Record<string, unknown>>('sealPdf', {
           sealId: options.sealId,
           ...(options.tokenSerial !== undefined && { tokenSerial: options.tokenSerial }),
-          document: toBase64(request.document, 'document'),
+          document,
           ...(request.fileName !== undefined && { fileName: request.fileName }),
           display: { title: request.title, ...(request.docName !== undefined && { docName: request.docName }) },
           placement,

@@ -17,11 +17,8 @@ function base64(bytes: number): Schema {
 /** Largest document or data payload sent inline (larger PDFs stream in chunks, PDF issue). */
 export const MAX_INLINE_BYTES = 4 * 1024 * 1024;
 
-/** Largest document uploaded in chunks (`doc.begin`); the page's own document is capped lower (sdk.md). */
+/** Largest document uploaded in chunks (`doc.begin`); a page's own document is capped lower (extension/page/messages.ts). */
 export const MAX_DOC_BYTES = 256 * 1024 * 1024;
-
-/** Largest document a page may hand the extension for `sealPdf` (chunked to the agent when > MAX_INLINE_BYTES). */
-export const MAX_PAGE_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
 const id: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: /^[A-Za-z0-9._:-]+$/ };
 const sealType: Schema = { type: 'string', maxLength: 16, enum: SEAL_TYPES };
