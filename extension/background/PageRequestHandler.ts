@@ -35,6 +35,7 @@ import type { ConsentHandle, Decision } from '../consent/ConsentWindows.js';
 import type { ConsentView, ShownError, ToWindow } from '../consent/protocol.js';
 import { isPageAction, MAX_PAGE_DOCUMENT_BYTES, REQUEST_ID_PATTERN, type PageAction } from '../page/messages.js';
 import type { LoadedPolicy } from './policySource.js';
+import { fileNameFromUrl, FETCH_TIMEOUT_MS, httpOrigin, readCapped } from '../viewer/source.js';
 import type { ConnectionState, RequestOptions } from './transport/AgentConnection.js';
 
 export interface AgentLike {
@@ -54,6 +55,8 @@ export interface HandlerDeps {
   readonly consent?: ConsentOpener;
   /** Progress to the requesting frame (tabs.sendMessage to tab/frame), tagged with the page's request id. */
   readonly notify?: (target: { readonly tabId: number; readonly frameId: number }, ticket: string, progress: PageProgress) => void;
+  /** `sealPdf({url})` downloads with this (the browser's fetch, with the site's session). */
+  readonly fetch?: typeof fetch;
 }
 
 export interface ConsentOpener {
@@ -138,12 +141,19 @@ export class PageRequestHandler {
       // pdf.seal arrives with the agent's PDF work; until its schema exists the action is not offered.
       if (!isMethodName(method)) throw new SealError('ERR_NOT_IMPLEMENTED', { feature: method });
       if (method === 'pdf.seal') {
-        const { document, ...rest } = params;
+        const { document, url, ...rest } = params;
         // A docId names this extension's own uploads: never taken from a page.
         if (rest['documentRef'] !== undefined) throw new SealError('ERR_INPUT_INVALID', { name: 'documentRef', reason: 'not a page parameter' });
+        if ((document === undefined) === (url === undefined)) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'give exactly one of document and url' });
         assertSchema(METHODS[method].params, rest, 'ERR_INPUT_INVALID');
-        const pdf = pageDocument(document);
-        const result = await this.enqueue(ctx.origin, () => this.sealPdf(rest, pdf, ctx, ticket));
+        const source = url === undefined ? undefined : sameOriginUrl(url, ctx.origin);
+        const pdf = document === undefined ? undefined : pageDocument(document);
+        const result = await this.enqueue(ctx.origin, async () => {
+          if (source === undefined) return this.sealPdf(rest, pdf ?? '', ctx, ticket);
+          const fetched = await fetchSameOrigin(source, ctx.origin, this.deps.fetch ?? fetch);
+          const named = rest['fileName'] === undefined ? { ...rest, fileName: fileNameFromUrl(fetched.url) } : rest;
+          return this.sealPdf(named, fetched.base64, ctx, ticket);
+        });
         return { ok: true, result };
       }
       assertSchema(METHODS[method].params, params, 'ERR_INPUT_INVALID');
@@ -282,6 +292,48 @@ export function pageDocument(value: unknown): string {
   if (value.length > Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES });
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 === 1) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'Base64 text' });
   return value.length % 4 === 0 ? value : value + '='.repeat(4 - (value.length % 4));
+}
+
+/** A `sealPdf` URL: absolute http(s) on the requesting page's own origin, else ERR_POLICY_DENIED. */
+export function sameOriginUrl(value: unknown, origin: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) throw new SealError('ERR_INPUT_INVALID', { name: 'url', reason: 'an absolute http(s) URL, at most 2048 characters' });
+  if (httpOrigin(value) === undefined) throw new SealError('ERR_INPUT_INVALID', { name: 'url', reason: 'an absolute http(s) URL' });
+  if (httpOrigin(value) !== origin) throw new SealError('ERR_POLICY_DENIED', { origin, action: 'pdf.seal', reason: 'url-not-same-origin' });
+  return value;
+}
+
+/**
+ * Downloads a page's own document with the browser's session for that site (the viewer's capped
+ * reader and timeout); the final URL after redirects must still be on the page's origin.
+ */
+export async function fetchSameOrigin(url: string, origin: string, fetchImpl: typeof fetch): Promise<{ base64: string; url: string }> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
+  try {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { credentials: 'include', redirect: 'follow', signal: abort.signal, cache: 'no-store' });
+    } catch (error) {
+      throw new SealError(abort.signal.aborted ? 'ERR_TIMEOUT' : 'ERR_VIEWER_FETCH_FAILED', {}, { cause: error });
+    }
+    const final = response.url || url;
+    if (httpOrigin(final) !== origin) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new SealError('ERR_POLICY_DENIED', { origin, action: 'pdf.seal', reason: 'url-redirected-off-origin' });
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new SealError('ERR_VIEWER_FETCH_FAILED', { status: response.status });
+    }
+    const bytes = await readCapped(response, MAX_PAGE_DOCUMENT_BYTES).catch((error: unknown) => {
+      throw error instanceof SealError && error.code === 'ERR_INPUT_TOO_LARGE' ? new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES }) : error;
+    });
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { base64: btoa(binary), url: final };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function upload(agent: AgentLike, pdf: string): Promise<string> {

@@ -46,8 +46,10 @@ declare global {
     type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
 
     interface SealPdfRequest {
-      /** The PDF (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks): bytes or Base64 text. */
-      readonly document: Uint8Array | ArrayBuffer | string;
+      /** The PDF (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks): bytes or Base64 text. Give this or `url`. */
+      readonly document?: Uint8Array | ArrayBuffer | string;
+      /** Or a URL on the page's own origin (relative resolves against the page): the extension downloads it with the site's session (≤ 45 MiB). */
+      readonly url?: string;
       readonly fileName?: string;
       /** Shown in the consent window. */
       readonly title: string;

@@ -26,7 +26,7 @@ import { ACK_TIMEOUT_MS, MAX_PAGE_DOCUMENT_BYTES, MESSAGE_PREFIX, parsePageReply
 export interface PageWindow {
   postMessage(message: unknown, targetOrigin: string): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
-  readonly location: { readonly origin: string };
+  readonly location: { readonly origin: string; readonly href?: string };
 }
 
 export interface CallOptions {
@@ -79,8 +79,10 @@ export interface SealOptions extends CallOptions {
 export type PdfPlacement = { readonly page: number; readonly x: number; readonly y: number } | { readonly keyword: string; readonly page?: number; readonly occurrence?: number };
 
 export interface SealPdfRequest {
-  /** The PDF: bytes or Base64 text (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks). */
-  readonly document: string | Uint8Array | ArrayBuffer;
+  /** The PDF: bytes or Base64 text (≤ 45 MiB; above 4 MiB the extension sends it to the agent in chunks). Give this or `url`. */
+  readonly document?: string | Uint8Array | ArrayBuffer;
+  /** Or a URL on the page's own origin (relative URLs resolve against the page): the extension downloads it with the site's session. */
+  readonly url?: string;
   readonly fileName?: string;
   /** Shown in the consent window. */
   readonly title: string;
@@ -323,13 +325,27 @@ export function createESealClient(win: PageWindow): ESealClient {
           ...(pl.keyword !== undefined && { keyword: pl.keyword }),
           ...(pl.occurrence !== undefined && { occurrence: pl.occurrence }),
         };
-        const document = toBase64(request.document, 'document');
-        // Refused here, coded: the content script drops oversized messages unanswered.
-        if (document.length > Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES });
+        if ((request.document === undefined) === (request.url === undefined)) throw new SealError('ERR_INPUT_INVALID', { name: 'document', reason: 'give exactly one of document and url' });
+        let source: { document: string } | { url: string };
+        if (request.url !== undefined) {
+          if (typeof request.url !== 'string') throw new SealError('ERR_INPUT_INVALID', { name: 'url', reason: 'a string' });
+          let href: string;
+          try {
+            href = new URL(request.url, win.location.href ?? `${win.location.origin}/`).href;
+          } catch {
+            throw new SealError('ERR_INPUT_INVALID', { name: 'url', reason: 'not a URL' });
+          }
+          source = { url: href };
+        } else {
+          const document = toBase64(request.document ?? '', 'document');
+          // Refused here, coded: the content script drops oversized messages unanswered.
+          if (document.length > Math.ceil(MAX_PAGE_DOCUMENT_BYTES / 3) * 4) throw new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES });
+          source = { document };
+        }
         const r = await call<Record<string, unknown>>('sealPdf', {
           sealId: options.sealId,
           ...(options.tokenSerial !== undefined && { tokenSerial: options.tokenSerial }),
-          document,
+          ...source,
           ...(request.fileName !== undefined && { fileName: request.fileName }),
           display: { title: request.title, ...(request.docName !== undefined && { docName: request.docName }) },
           placement,

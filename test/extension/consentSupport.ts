@@ -38,6 +38,8 @@ export interface ConsentRig {
   pair(): Promise<void>;
   /** A portal page with the SDK loaded; every message the page sees is recorded in `window.__seen`. */
   portalPage(origin?: string): Promise<Page>;
+  /** Paths (with the Cookie header) the portal server was asked for, oldest first. */
+  readonly served: { readonly path: string; readonly cookie: string }[];
   /** The next consent window the extension opens. */
   nextConsentWindow(timeoutMs?: number): Promise<Page>;
   close(): Promise<void>;
@@ -46,12 +48,21 @@ export interface ConsentRig {
 export interface RigOptions {
   readonly agentPolicy?: Record<string, unknown>;
   readonly agentEnv?: Readonly<Record<string, string>>;
+  /** Extra files the portal serves (path → PDF bytes), e.g. for `sealPdf({url})`. */
+  readonly files?: Readonly<Record<string, Uint8Array>>;
 }
 
 /** The portal's pages: an empty page with the SDK script. */
-function startPortal(port: number, sdk: Buffer): Server {
+function startPortal(port: number, sdk: Buffer, files: Readonly<Record<string, Uint8Array>> = {}, served: { path: string; cookie: string }[] = []): Server {
   const server = createServer((req, res): void => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    served.push({ path, cookie: req.headers.cookie ?? '' });
+    const file = files[path];
+    if (file) {
+      res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': file.length });
+      res.end(file);
+      return;
+    }
     if (path === '/eseal-sdk.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
       res.end(sdk);
@@ -78,7 +89,8 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
   };
   let agent = await startAgent({ policy: agentPolicy, ...(o.agentEnv && { env: o.agentEnv }) });
   const dir = builtExtensionDir('chrome');
-  const server = startPortal(port, readFileSync(join(dir, 'eseal-sdk.js')));
+  const served: { path: string; cookie: string }[] = [];
+  const server = startPortal(port, readFileSync(join(dir, 'eseal-sdk.js')), o.files, served);
   const profile = mkdtempSync(join(tmpdir(), 'eseal-consent-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -126,6 +138,7 @@ export async function startConsentRig(o: RigOptions = {}): Promise<ConsentRig> {
     worker,
     extensionId,
     portal,
+    served,
     otherOrigin: `http://127.0.0.1:${port}`,
     async pair() {
       const page = await context.newPage();

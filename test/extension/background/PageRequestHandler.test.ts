@@ -6,7 +6,7 @@
 // name a documentRef, and a document above MAX_PAGE_DOCUMENT_BYTES is refused before the agent.
 import { describe, expect, it } from 'vitest';
 import type { RuntimeSender } from '../../../extension/browserApi.js';
-import { pageDocument, PageRequestHandler, type AgentLike } from '../../../extension/background/PageRequestHandler.js';
+import { fetchSameOrigin, pageDocument, PageRequestHandler, sameOriginUrl, type AgentLike } from '../../../extension/background/PageRequestHandler.js';
 import type { LoadedPolicy } from '../../../extension/background/policySource.js';
 import { MAX_PAGE_DOCUMENT_BYTES } from '../../../extension/page/messages.js';
 import { SealError } from '../../../shared/errors/index.js';
@@ -98,5 +98,43 @@ describe('sealPdf with a document larger than one agent frame', () => {
     expect(junk).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { name: 'document' } } });
     expect(calls).toEqual([]);
     expect(pageDocument('QUE')).toBe('QUE=');
+  });
+});
+
+describe('sealPdf({url})', () => {
+  const pdfResponse = (url: string, body: Uint8Array<ArrayBuffer>, status = 200): Response => {
+    const r = new Response(body, { status });
+    Object.defineProperty(r, 'url', { value: url });
+    return r;
+  };
+
+  it('only the requesting origin, absolute http(s)', () => {
+    expect(sameOriginUrl(`${PORTAL}/a.pdf`, PORTAL)).toBe(`${PORTAL}/a.pdf`);
+    expect(() => sameOriginUrl('https://evil.example.com/a.pdf', PORTAL)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_DENIED' }));
+    expect(() => sameOriginUrl('file:///etc/passwd', PORTAL)).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID' }));
+    expect(() => sameOriginUrl('/relative.pdf', PORTAL)).toThrow(expect.objectContaining({ code: 'ERR_INPUT_INVALID' }));
+  });
+
+  it('a redirect off the origin, an HTTP error and an oversized body are coded errors', async () => {
+    const body = new Uint8Array([0x25, 0x50, 0x44, 0x46]);
+    await expect(fetchSameOrigin(`${PORTAL}/a.pdf`, PORTAL, () => Promise.resolve(pdfResponse('https://evil.example.com/x.pdf', body)))).rejects.toMatchObject({ code: 'ERR_POLICY_DENIED' });
+    await expect(fetchSameOrigin(`${PORTAL}/a.pdf`, PORTAL, () => Promise.resolve(pdfResponse(`${PORTAL}/a.pdf`, body, 404)))).rejects.toMatchObject({ code: 'ERR_VIEWER_FETCH_FAILED', details: { status: 404 } });
+    const big = new Response(body, { headers: { 'content-length': String(MAX_PAGE_DOCUMENT_BYTES + 1) } });
+    await expect(fetchSameOrigin(`${PORTAL}/a.pdf`, PORTAL, () => Promise.resolve(big))).rejects.toMatchObject({ code: 'ERR_INPUT_TOO_LARGE', details: { limit: MAX_PAGE_DOCUMENT_BYTES } });
+    const ok = await fetchSameOrigin(`${PORTAL}/a.pdf`, PORTAL, () => Promise.resolve(pdfResponse(`${PORTAL}/b.pdf`, body)));
+    expect(ok).toEqual({ base64: Buffer.from(body).toString('base64'), url: `${PORTAL}/b.pdf` });
+  });
+
+  it('a page URL on another origin is refused before any fetch or agent call', async () => {
+    const { agent, calls } = storingAgent(Buffer.alloc(0));
+    let fetched = 0;
+    const h = new PageRequestHandler({ loadPolicy: () => Promise.resolve(policy), agent: () => Promise.resolve(agent), extensionVersion: '0.1.0', lang: 'zh-CN', fetch: () => (fetched++, Promise.reject(new Error('no'))) });
+    const { document: _d, ...params } = request('x').params;
+    const r = await h.handle({ action: 'sealPdf', params: { ...params, url: 'https://other.example.gov.cn/a.pdf' } }, sender);
+    expect(r).toMatchObject({ ok: false, error: { code: 'ERR_POLICY_DENIED' } });
+    const both = await h.handle({ action: 'sealPdf', params: { ...params, url: `${PORTAL}/a.pdf`, document: 'QUFB' } }, sender);
+    expect(both).toMatchObject({ ok: false, error: { code: 'ERR_INPUT_INVALID', details: { name: 'document' } } });
+    expect(fetched).toBe(0);
+    expect(calls).toEqual([]);
   });
 });
