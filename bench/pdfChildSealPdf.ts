@@ -5,20 +5,18 @@
  * on a SoftHSM2 RSA-2048 key through PKCS#11, the seal bound to that key's certificate — what
  * `pdf.seal` and `eseal pdf seal` run, minus the consent window (authorisation = the token login).
  * Loading the PKCS#11 module and finding the token is agent start-up and is not timed; the session,
- * login, seal lookup, plan, revision, hashing, signing on the token and writing are.
+ * login, seal lookup, plan, revision, hashing, signing on the token and writing are. The input is
+ * opened as a PdfFile (the file path of `eseal pdf seal`): read only where parsed, hashed and copied
+ * from disk, so the peak does not include the file.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { PdfFile } from '../agent/pdf/pdfFile.js';
 import { sealPdf } from '../agent/pdf/sealPdf.js';
+import { writePdfParts } from '../agent/pdf/writePdfParts.js';
 import { SealStore } from '../agent/sealstore/SealStore.js';
 import { TokenRegistry } from '../agent/signing/TokenRegistry.js';
 import { Pkcs11TokenProvider } from '../agent/token/pkcs11/Pkcs11TokenProvider.js';
 import { peakRssBytes, round, type ChildResult, type SealPdfArgs } from './pdfCommon.js';
-
-function writeAll(fd: number, data: Uint8Array): void {
-  let w = 0;
-  while (w < data.length) w += writeSync(fd, data, w, data.length - w);
-}
 
 /** The sealPdf child's baseline: modules loaded and the PKCS#11 token found (agent start-up), no document. */
 export async function idleSealPdf(a: Pick<SealPdfArgs, 'softhsmConf' | 'pkcs11Module'>): Promise<ChildResult> {
@@ -45,21 +43,21 @@ export async function stampSealPdf(a: SealPdfArgs): Promise<ChildResult> {
       phases[name] = round(now - t, 2);
       t = now;
     };
-    const pdf = readFileSync(a.input);
-    lap('read');
-    const made = await registry.withSession(undefined, (session) =>
-      sealPdf({ session, seals: new SealStore(a.stateDir), sealId: a.sealId, pdf, placement: { page: 1, x: 150, y: 60 }, reason: 'bench', location: 'Beijing', authorize: () => session.login(a.pin) }),
-    );
-    lap('sealPdf');
-    const fd = openSync(a.output, 'w');
+    const pdf = PdfFile.open(a.input, Number.MAX_SAFE_INTEGER);
+    let format: string;
     try {
-      writeAll(fd, pdf);
-      writeAll(fd, made.revision);
+      lap('read');
+      const made = await registry.withSession(undefined, (session) =>
+        sealPdf({ session, seals: new SealStore(a.stateDir), sealId: a.sealId, pdf, placement: { page: 1, x: 150, y: 60 }, reason: 'bench', location: 'Beijing', authorize: () => session.login(a.pin) }),
+      );
+      format = made.format;
+      lap('sealPdf');
+      writePdfParts(a.output, [pdf, made.revision], { overwrite: true });
+      lap('write');
     } finally {
-      closeSync(fd);
+      pdf.close();
     }
-    lap('write');
-    return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: `agent/pdf/sealPdf (${made.format}, SoftHSM2 RSA-2048 via PKCS#11, seal ${a.sealId})` };
+    return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: `agent/pdf/sealPdf (${format}, SoftHSM2 RSA-2048 via PKCS#11, seal ${a.sealId})` };
   } finally {
     await registry.close();
   }

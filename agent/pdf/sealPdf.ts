@@ -21,6 +21,10 @@
  *    attributes (messageDigest = SHA-256 of the ranges, signingCertificateV2) for `adbe.pkcs7.detached`;
  * 6. fill /Contents in the tail. The signed file is `pdf ‖ revision`; callers write the two parts
  *    (writePdfParts) or send them, never concatenating a large file.
+ *
+ * The input is one buffer, or a {@link PdfFile}: then only the parts the reader parses are read into
+ * its sparse buffer, the hashes stream the file from disk, and writePdfParts copies it from disk, so
+ * the process never holds the file (byte-identical output).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { buildSignedData } from '../../shared/cms/buildSignedData.js';
@@ -45,6 +49,7 @@ import type { SealEntry, SealStore } from '../sealstore/SealStore.js';
 import { buildTokenCms } from '../signing/buildTokenCms.js';
 import { signSealItem } from '../signing/signSealItem.js';
 import type { TokenCertificate, TokenSession } from '../token/TokenProvider.js';
+import { PdfFile } from './pdfFile.js';
 import { appearanceOf, locateKeyword, rectOverKeyword, sealRectAt } from './placement.js';
 
 /** Where the seal goes: its centre in millimetres from the top-left of the page as displayed, or a keyword's place. */
@@ -114,7 +119,10 @@ export function checkSealForPdf(entry: SealEntry, signer: PdfSigner, now: Date):
 }
 
 /** Opens the PDF and finds the page and widget rectangle. */
-export async function planPdfSeal(pdf: Uint8Array, placement: PdfPlacement, sizeMm: { width: number; height: number }): Promise<PdfSealPlan> {
+export async function planPdfSeal(input: Uint8Array | PdfFile, placement: PdfPlacement, sizeMm: { width: number; height: number }): Promise<PdfSealPlan> {
+  // pdf.js (the keyword search) reads the whole document.
+  if (input instanceof PdfFile && 'keyword' in placement) input.loadAll();
+  const pdf = input instanceof PdfFile ? input.bytes : input;
   // A file cut short (no %%EOF near its end) is refused even where a reader could recover it: the
   // signature would cover a truncated document. Trailing garbage after the marker is tolerated.
   const tail = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.length).subarray(Math.max(0, pdf.length - EOF_WINDOW));
@@ -173,13 +181,16 @@ function checkPage(page: number, pageCount: number): void {
 const EOF_WINDOW = 64 * 1024;
 
 /** Hashes the signed ranges of `original ‖ revision` without joining them. */
-export function hashPdfRanges(original: Uint8Array, prepared: PreparedPdfSignatureRevision, alg: 'SM3' | 'SHA-256'): Uint8Array {
+export function hashPdfRanges(original: Uint8Array | PdfFile, prepared: PreparedPdfSignatureRevision, alg: 'SM3' | 'SHA-256'): Uint8Array {
   const h = createHash(alg === 'SM3' ? 'sm3' : 'sha256');
   const [a, b, c, d] = prepared.byteRange;
-  const len = original.length;
+  const len = original instanceof PdfFile ? original.size : original.length;
   const tail = prepared.revision;
   const feed = (start: number, end: number) => {
-    if (start < len) h.update(original.subarray(start, Math.min(end, len)));
+    if (start < len) {
+      if (original instanceof PdfFile) original.hashRange([h], start, Math.min(end, len));
+      else h.update(original.subarray(start, Math.min(end, len)));
+    }
     if (end > len) h.update(tail.subarray(Math.max(start, len) - len, end - len));
   };
   feed(a, a + b);
@@ -191,8 +202,8 @@ export interface SealPdfOptions {
   readonly session: TokenSession;
   readonly seals: SealStore;
   readonly sealId: string;
-  /** The whole input document, one buffer (never copied). */
-  readonly pdf: Uint8Array;
+  /** The whole input document, one buffer (never copied), or a file read only where parsed. */
+  readonly pdf: Uint8Array | PdfFile;
   readonly placement: PdfPlacement;
   readonly reason?: string;
   readonly location?: string;
@@ -314,14 +325,25 @@ export async function sealPdf(o: SealPdfOptions): Promise<SealPdfResult> {
   // The field name is chosen by the writer; it only affects the SES estimate by a few bytes, so the
   // estimate takes a generous name length.
   const reserve = (format === 'SES_Signature' ? sesReserve(entry, signer, 'Signature0000000') : await cmsDryRun(signer.cert, time)) + TIMESTAMP_SLACK_BYTES;
-  const prepared = preparePdfSignatureRevision(o.pdf, { ...base, contentsReserveBytes: reserve });
+  const file = o.pdf instanceof PdfFile ? o.pdf : undefined;
+  const pdf = file?.bytes ?? (o.pdf as Uint8Array);
+  const prepared = preparePdfSignatureRevision(pdf, { ...base, contentsReserveBytes: reserve });
   // The input is hashed with SM3 once: its state gives the document fingerprint, the output's SM3
   // (output = input ‖ revision) and, for SM2, the ByteRange digest (the first range starts with the
   // whole input, since /Contents lies in the revision). SM3 in OpenSSL runs at ~100 MB/s here, so a
   // second pass over a 100 MB file would cost a second.
-  const docHasher = createHash('sm3').update(o.pdf);
+  let dataHash: Uint8Array;
+  const docHasher = createHash('sm3');
+  if (file !== undefined) {
+    // One pass over the file from disk feeds both digests.
+    const sha = digestAlg === 'SHA-256' ? createHash('sha256') : undefined;
+    file.hashRange(sha === undefined ? [docHasher] : [docHasher, sha], 0, file.size);
+    dataHash = rangesAfterInput(sha ?? docHasher.copy(), file.size, prepared);
+  } else {
+    docHasher.update(pdf);
+    dataHash = digestAlg === 'SM3' ? rangesAfterInput(docHasher.copy(), pdf.length, prepared) : hashPdfRanges(pdf, prepared, digestAlg);
+  }
   const outHasher = docHasher.copy();
-  const dataHash = digestAlg === 'SM3' ? rangesAfterInput(docHasher.copy(), o.pdf.length, prepared) : hashPdfRanges(o.pdf, prepared, digestAlg);
   const documentSm3 = new Uint8Array(docHasher.digest());
 
   await o.authorize({ entry, signer, fieldName: prepared.fieldName, format, preview: plan.preview, documentSm3, dataHash: { alg: digestAlg, value: dataHash } });

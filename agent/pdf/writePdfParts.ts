@@ -5,23 +5,28 @@
  * same guarantees as agent/fs/writeFileAtomic: a temporary file in the target folder (O_EXCL),
  * fsync, then rename. Without `overwrite`, the temporary file is hard-linked to the target instead,
  * which fails atomically when the target exists (ERR_FILE_EXISTS), so no existing file is ever
- * replaced by accident, even by a concurrent writer.
+ * replaced by accident, even by a concurrent writer. A part may be the input {@link PdfFile}: it is
+ * copied from disk through a small chunk (never held whole), and refused if it changed meanwhile.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { SealError } from '../../shared/errors/index.js';
+import { PdfFile } from './pdfFile.js';
 
 function writeAll(fd: number, part: Uint8Array): void {
   for (let off = 0; off < part.length; ) off += writeSync(fd, part, off, part.length - off);
 }
 
-export function writePdfParts(path: string, parts: readonly Uint8Array[], o: { overwrite?: boolean; mode?: number } = {}): void {
+export function writePdfParts(path: string, parts: readonly (Uint8Array | PdfFile)[], o: { overwrite?: boolean; mode?: number } = {}): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'wx', o.mode ?? 0o644);
     try {
-      for (const part of parts) writeAll(fd, part);
+      for (const part of parts) {
+        if (part instanceof PdfFile) part.copyTo(fd, writeAll);
+        else writeAll(fd, part);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -16,7 +16,21 @@ import type { PdfDict} from './objects.js';
 import { PdfRef, PdfStream, isDict, isInt, isName, isRef, type PdfObject } from './objects.js';
 import { Lexer, malformed, parseIndirectObject, parseObject } from './parser.js';
 import { decodeStream } from './filters.js';
-import { readXrefChain, type XrefEntry, type XrefSection } from './xref.js';
+import { readXrefChain, type EnsureRange, type XrefEntry, type XrefSection } from './xref.js';
+
+export type { EnsureRange } from './xref.js';
+
+/** Buffers read on demand (see {@link attachRangeLoader}) and how to fill them. */
+const rangeLoaders = new WeakMap<Uint8Array, EnsureRange>();
+
+/**
+ * Declares `bytes` a sparse image of a file: only the head and tail are filled, and every reader
+ * opened on it (here or inside the signature writer) calls `ensure` before parsing at an offset.
+ * The agent passes the file reader (shared code does no I/O).
+ */
+export function attachRangeLoader(bytes: Uint8Array, ensure: EnsureRange): void {
+  rangeLoaders.set(bytes, ensure);
+}
 
 /** Maximum number of page-tree nodes visited in one traversal. */
 export const MAX_PAGE_TREE_NODES = 1_000_000;
@@ -57,11 +71,14 @@ export class PdfReader {
   private readonly cache = new Map<number, PdfObject>();
   private readonly objStms = new Map<number, ObjStm>();
   private readonly resolving = new Set<number>();
+  /** Sorted offsets of every object and section (sparse buffers: where an object's bytes end). */
+  private offsets: number[] | undefined;
 
   private constructor(
     readonly bytes: Uint8Array,
     /** Sections newest first (index 0 is the last revision's section). */
     readonly sections: readonly XrefSection[],
+    private readonly ensure?: EnsureRange,
   ) {
     for (const sec of sections) for (const [num, e] of sec.entries) if (!this.entries.has(num)) this.entries.set(num, e);
   }
@@ -69,7 +86,8 @@ export class PdfReader {
   /** Opens a PDF: reads the xref chain; refuses encrypted files. */
   static open(bytes: Uint8Array): PdfReader {
     return guardPdf(() => {
-      const r = new PdfReader(bytes, readXrefChain(bytes));
+      const ensure = rangeLoaders.get(bytes);
+      const r = new PdfReader(bytes, readXrefChain(bytes, ensure), ensure);
       if (r.trailer.has('Encrypt')) throw new SealError('ERR_PDF_ENCRYPTED');
       if (!isRef(r.trailer.get('Root'))) throw malformed('trailer has no /Root reference');
       return r;
@@ -78,7 +96,7 @@ export class PdfReader {
 
   /** A reader of the document as it was when section `i` was the newest. */
   atSection(i: number): PdfReader {
-    return new PdfReader(this.bytes, this.sections.slice(i));
+    return new PdfReader(this.bytes, this.sections.slice(i), this.ensure);
   }
 
   get trailer(): PdfDict {
@@ -112,11 +130,31 @@ export class PdfReader {
     try {
       let value: PdfObject;
       if (e.type === 1) {
-        const obj = parseIndirectObject(this.bytes, e.field2, (ref) => {
-          if (this.resolving.has(ref.num)) return undefined;
-          const v = this.getObject(ref.num);
-          return isInt(v) ? v : undefined;
-        });
+        const parse = () =>
+          parseIndirectObject(this.bytes, e.field2, (ref) => {
+            if (this.resolving.has(ref.num)) return undefined;
+            const v = this.getObject(ref.num);
+            return isInt(v) ? v : undefined;
+          });
+        let obj: ReturnType<typeof parse>;
+        if (this.ensure === undefined || e.field2 < 0 || e.field2 >= this.bytes.length) obj = parse();
+        else {
+          // Sparse buffer: an object spans to the next object or section; one that reaches past it
+          // (or fails there) is read again with the rest of the file filled.
+          const end = this.spanEnd(e.field2);
+          this.ensure(e.field2, end);
+          let o: ReturnType<typeof parse> | undefined;
+          try {
+            o = parse();
+          } catch (err) {
+            if (end >= this.bytes.length) throw err;
+          }
+          if (o === undefined || o.end > end) {
+            this.ensure(e.field2, this.bytes.length);
+            o = parse();
+          }
+          obj = o;
+        }
         if (obj.num !== num) throw malformed(`xref entry for object ${num} points to object ${obj.num}`);
         value = obj.value;
       } else {
@@ -127,6 +165,28 @@ export class PdfReader {
     } finally {
       this.resolving.delete(num);
     }
+  }
+
+  /** The smallest object or section offset after `offset` (or the file's end). */
+  private spanEnd(offset: number): number {
+    if (this.offsets === undefined) {
+      const set = new Set<number>();
+      for (const sec of this.sections) {
+        set.add(sec.offset);
+        if (sec.hybridStreamOffset !== undefined) set.add(sec.hybridStreamOffset);
+        for (const e of sec.entries.values()) if (e.type === 1) set.add(e.field2);
+      }
+      this.offsets = [...set].sort((a, b) => a - b);
+    }
+    const list = this.offsets;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as number) <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.min(this.bytes.length, list[lo] ?? this.bytes.length);
   }
 
   private loadObjStm(stmNum: number): ObjStm {

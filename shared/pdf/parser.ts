@@ -301,6 +301,8 @@ export interface IndirectObject {
   readonly value: PdfObject;
   /** Offset of the `N G obj` header. */
   readonly offset: number;
+  /** Offset just past what was parsed (the stream data or the object value): lets a caller that fills the buffer on demand check it read only filled bytes. */
+  readonly end: number;
 }
 
 /** Parses `N G obj … endobj` at `offset` (file offset); streams take their data from the buffer. */
@@ -336,9 +338,9 @@ export function parseIndirectObject(buf: Uint8Array, offset: number, resolveLeng
       if (buf[dataEnd - 1] === 0x0d) dataEnd--;
       if (dataEnd < dataStart) dataEnd = dataStart;
     }
-    return { num, gen, value: new PdfStream(value, buf.subarray(dataStart, dataEnd)), offset };
+    return { num, gen, value: new PdfStream(value, buf.subarray(dataStart, dataEnd)), offset, end: dataEnd };
   }
-  return { num, gen, value, offset };
+  return { num, gen, value, offset, end: lx.pos };
 }
 
 export function startsWith(buf: Uint8Array, pos: number, s: string): boolean {

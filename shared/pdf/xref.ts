@@ -70,7 +70,35 @@ export function findEofMarkers(buf: Uint8Array): number[] {
   return out;
 }
 
-function parseTable(buf: Uint8Array, offset: number): { entries: Map<number, XrefEntry>; trailer: PdfDict } {
+/**
+ * Makes bytes [start, end) of the buffer hold the file's bytes. The agent passes one to read a large
+ * file through a sparse buffer (zero-filled, untouched pages not resident) filled only where parsed.
+ */
+export type EnsureRange = (start: number, end: number) => void;
+
+/** First window filled for a section whose length is not known before it is parsed. */
+const SECTION_WINDOW = 64 * 1024;
+
+/**
+ * Runs `parse` at `start` with a window of the buffer filled, growing the window (×4) while the parse
+ * fails or reads past it (zeros of an unfilled region must never be taken for content).
+ */
+export function withFilledWindow<T extends { end: number }>(buf: Uint8Array, start: number, ensure: EnsureRange | undefined, parse: () => T): T {
+  if (ensure === undefined) return parse();
+  for (let w = SECTION_WINDOW; ; w *= 4) {
+    const end = Math.min(buf.length, start + w);
+    ensure(start, end);
+    if (end >= buf.length) return parse();
+    try {
+      const r = parse();
+      if (r.end <= end) return r;
+    } catch {
+      // too short a window (or a broken file: the last, whole-file attempt reports it)
+    }
+  }
+}
+
+function parseTable(buf: Uint8Array, offset: number): { entries: Map<number, XrefEntry>; trailer: PdfDict; end: number } {
   const lx = new Lexer(buf, offset);
   if (!lx.tryKeyword('xref')) throw malformed(`no xref table at ${offset}`);
   const entries = new Map<number, XrefEntry>();
@@ -95,10 +123,10 @@ function parseTable(buf: Uint8Array, offset: number): { entries: Map<number, Xre
   }
   const trailer = parseObject(lx);
   if (!isDict(trailer)) throw malformed('trailer is not a dictionary');
-  return { entries, trailer };
+  return { entries, trailer, end: lx.pos };
 }
 
-function parseXrefStream(buf: Uint8Array, offset: number): { entries: Map<number, XrefEntry>; trailer: PdfDict; num: number } {
+function parseXrefStream(buf: Uint8Array, offset: number): { entries: Map<number, XrefEntry>; trailer: PdfDict; num: number; end: number } {
   const obj = parseIndirectObject(buf, offset);
   const s = obj.value;
   if (!(s instanceof PdfStream) || !isName(s.dict.get('Type'), 'XRef')) throw malformed(`no xref stream at ${offset}`);
@@ -140,30 +168,34 @@ function parseXrefStream(buf: Uint8Array, offset: number): { entries: Map<number
       if (!entries.has(num)) entries.set(num, { type: type as 0 | 1 | 2, field2: f2, field3: f3 });
     }
   }
-  return { entries, trailer: s.dict, num: obj.num };
+  return { entries, trailer: s.dict, num: obj.num, end: obj.end };
 }
 
-function parseSection(buf: Uint8Array, offset: number): XrefSection {
+function parseSection(buf: Uint8Array, offset: number, ensure?: EnsureRange): XrefSection {
+  ensure?.(offset, Math.min(buf.length, offset + 1024));
   let p = offset;
   while (p < buf.length && isWhite(buf[p])) p++;
   if (startsWith(buf, p, 'xref')) {
-    const { entries, trailer } = parseTable(buf, p);
+    const { entries, trailer } = withFilledWindow(buf, p, ensure, () => parseTable(buf, p));
     const xs = trailer.get('XRefStm');
     if (isInt(xs)) {
       // Hybrid (§7.5.8.4): in-use table entries win; the stream fills in the rest.
-      const stream = parseXrefStream(buf, xs);
+      const stream = xs >= 0 && xs < buf.length ? withFilledWindow(buf, xs, ensure, () => parseXrefStream(buf, xs)) : parseXrefStream(buf, xs);
       const merged = new Map<number, XrefEntry>(stream.entries);
       for (const [num, e] of entries) if (e.type === 1 || !merged.has(num)) merged.set(num, e);
       return { offset, kind: 'table', trailer, entries: merged, hybridStreamOffset: xs };
     }
     return { offset, kind: 'table', trailer, entries };
   }
-  const { entries, trailer, num } = parseXrefStream(buf, p);
+  const { entries, trailer, num } = withFilledWindow(buf, p, ensure, () => parseXrefStream(buf, p));
   return { offset, kind: 'stream', trailer, entries, streamObjectNumber: num };
 }
 
-/** Reads every xref section from the last `startxref` along `/Prev`, newest first. */
-export function readXrefChain(buf: Uint8Array): XrefSection[] {
+/**
+ * Reads every xref section from the last `startxref` along `/Prev`, newest first. With `ensure`, the
+ * buffer is sparse: its head and tail must already be filled; each section is filled before parsing.
+ */
+export function readXrefChain(buf: Uint8Array, ensure?: EnsureRange): XrefSection[] {
   const { offset } = findStartxref(buf);
   const sections: XrefSection[] = [];
   const seen = new Set<number>();
@@ -173,7 +205,7 @@ export function readXrefChain(buf: Uint8Array): XrefSection[] {
     if (sections.length >= MAX_XREF_SECTIONS) throw malformed('too many xref sections');
     if (next < 0 || next >= buf.length) throw malformed(`xref offset ${next} outside the file`);
     seen.add(next);
-    const sec = parseSection(buf, next);
+    const sec = parseSection(buf, next, ensure);
     sections.push(sec);
     const prev: PdfObject | undefined = sec.trailer.get('Prev');
     next = isInt(prev) ? prev : undefined;

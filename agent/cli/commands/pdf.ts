@@ -26,7 +26,6 @@
  * Exit codes: 0 success; 2 usage and input errors (bad option, missing file, page out of range,
  * output exists); 1 anything else (wrong PIN, token, malformed PDF, …).
  */
-import { readInputFile } from '../readInputFile.js';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
@@ -36,6 +35,7 @@ import { AuditLog } from '../../audit/AuditLog.js';
 import { askPinentry } from '../../consent/pinentry.js';
 import { sealPdf, type PdfPlacement, type PdfSealAuthorization } from '../../pdf/sealPdf.js';
 import { writePdfParts } from '../../pdf/writePdfParts.js';
+import { PdfFile } from '../../pdf/pdfFile.js';
 import { defaultStateDir } from '../../paths/defaultPaths.js';
 import { loadPolicy } from '../../policy/loadPolicy.js';
 import { SealStore } from '../../sealstore/SealStore.js';
@@ -222,7 +222,16 @@ async function sealAction(input: string, output: string, o: PdfSealOptions, io: 
   if (!o.force && existsSync(output)) throw new SealError('ERR_FILE_EXISTS', { path: output });
   const stateDir = o.stateDir ?? defaultStateDir();
   const policy = loadPolicy(o.policy).policy;
-  const pdf = readInputFile(input, MAX_INPUT_BYTES);
+  // Read only where parsed; hashed and copied from disk (the process never holds the file).
+  const pdf = PdfFile.open(input, MAX_INPUT_BYTES);
+  try {
+    await sealFile(pdf, output, o, io, stateDir, policy, placement);
+  } finally {
+    pdf.close();
+  }
+}
+
+async function sealFile(pdf: PdfFile, output: string, o: PdfSealOptions, io: PdfCommandIo, stateDir: string, policy: ReturnType<typeof loadPolicy>['policy'], placement: PdfPlacement): Promise<void> {
   const registry = new TokenRegistry(tokenProviders(stateDir, o.softToken, policy, (line) => io.stderr(`${line}\n`)));
   const auditDir = policy.audit.directory !== undefined ? `${policy.audit.directory}-cli` : join(stateDir, 'audit-cli');
   mkdirSync(dirname(auditDir), { recursive: true, mode: 0o700 });
@@ -254,7 +263,7 @@ async function sealAction(input: string, output: string, o: PdfSealOptions, io: 
     await audit.append({ origin: 'cli', method: 'pdf.seal', result: 'ok', ...facts, extra: { field: made.fieldName, page: made.page, format: made.format, outputSm3: outSm3 } });
     const rect = made.rect.map((v) => Math.round(v * 100) / 100);
     if (o.json === true) {
-      io.stdout(`${JSON.stringify({ output, fieldName: made.fieldName, page: made.page, rect, sealId: made.sealId, format: made.format, signedAt: made.signedAt.toISOString(), documentSm3: facts.documentDigest, outputSm3: outSm3, bytes: pdf.length + made.revision.length }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ output, fieldName: made.fieldName, page: made.page, rect, sealId: made.sealId, format: made.format, signedAt: made.signedAt.toISOString(), documentSm3: facts.documentDigest, outputSm3: outSm3, bytes: pdf.size + made.revision.length }, null, 2)}\n`);
     } else {
       io.stdout(
         [
