@@ -15,7 +15,7 @@ import { TokenRegistry } from '../../../agent/signing/TokenRegistry.js';
 import { Pkcs11TokenProvider } from '../../../agent/token/pkcs11/Pkcs11TokenProvider.js';
 import { SoftTokenProvider } from '../../../agent/token/soft/SoftToken.js';
 import type { TokenSession } from '../../../agent/token/TokenProvider.js';
-import { readPdfSignatures } from '../../../shared/pdf/index.js';
+import { findStartxref, PdfReader, readPdfSignatures } from '../../../shared/pdf/index.js';
 import { verifyDocument } from '../../../shared/verify/verifyDocument.js';
 import { loadTestPki, testPkiDir } from '../../support/testPki.js';
 import { buildPdf, classicPdf, onePageObjects, pdfsig } from '../../shared/pdf/support/makePdf.js';
@@ -77,6 +77,23 @@ async function bothPaths(registry: TokenRegistry, pin: string, input: Uint8Array
   }
 }
 
+/**
+ * `input` with one more revision holding a large unreferenced stream (a classic table whose /Prev is
+ * the input's last section, whatever its kind): the input's own structure then lies outside the
+ * head and tail the file path fills up front, so every object and section is read on demand.
+ */
+function withLargeUpdate(input: Uint8Array, filler: number): Uint8Array {
+  const r = PdfReader.open(input);
+  const num = r.size;
+  const root = r.rootRef;
+  const sep = input[input.length - 1] === 0x0a ? '' : '\n';
+  const head = `${sep}${num} 0 obj\n<</Length ${filler}>>\nstream\n`;
+  const objOffset = input.length + sep.length;
+  const xrefOffset = input.length + head.length + filler + '\nendstream\nendobj\n'.length;
+  const tail = `\nendstream\nendobj\nxref\n0 1\n0000000000 65535 f\r\n${num} 1\n${String(objOffset).padStart(10, '0')} 00000 n\r\ntrailer\n<</Size ${num + 1} /Root ${root.num} ${root.gen} R /Prev ${findStartxref(input).offset}>>\nstartxref\n${xrefOffset}\n%%EOF\n`;
+  return new Uint8Array(Buffer.concat([input, Buffer.from(head, 'latin1'), Buffer.alloc(filler, 0x41), Buffer.from(tail, 'latin1')]));
+}
+
 describe('sealPdf from a file: byte-identical to the buffer path', () => {
   for (const producer of PRODUCERS) {
     it.skipIf(!producer.available)(`${producer.name}: RSA (SoftHSM2), same bytes; pdfsig valid`, async () => {
@@ -88,6 +105,17 @@ describe('sealPdf from a file: byte-identical to the buffer path', () => {
       expect(r.madeFile.outputSm3).toEqual(r.made.outputSm3);
       expect(r.madeFile.dataHash).toEqual(r.made.dataHash);
       expect(r.filled).toBeLessThanOrEqual(r.size);
+      const summary = pdfsigSummary(pdfsig(r.viaFile));
+      expect(summary, summary.lines.join('\n')).toMatchObject({ total: producer.signatures + 1, valid: producer.signatures + 1 });
+    });
+
+    it.skipIf(!producer.available)(`${producer.name} + a 1 MiB update: read on demand (filled ≪ size), same bytes; pdfsig valid`, async () => {
+      const input = withLargeUpdate(await producer.make(), 1 << 20);
+      const r = await bothPaths(hsm, SOFTHSM_PIN, input, { sealId: 'pdf-rsa', placement: { page: 1, x: 60, y: 60 } });
+      expect(Buffer.from(r.viaFile).equals(Buffer.from(r.viaBuffer))).toBe(true);
+      expect(r.madeFile.dataHash).toEqual(r.made.dataHash);
+      // At most a few KiB of the filler (the first window after the input's last section, the tail).
+      expect(r.filled).toBeLessThan(r.size - (1 << 20) + 16 * 1024);
       const summary = pdfsigSummary(pdfsig(r.viaFile));
       expect(summary, summary.lines.join('\n')).toMatchObject({ total: producer.signatures + 1, valid: producer.signatures + 1 });
     });
