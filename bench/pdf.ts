@@ -12,7 +12,9 @@
  *
  * Our stamping, two sides (the output names each side's `path`):
  *  - `sealPdf`: the agent's pipeline agent/pdf/sealPdf.ts (what `pdf.seal` and `eseal pdf seal` run)
- *    on a SoftHSM2 RSA-2048 key over PKCS#11 with a seal bound to its certificate (bench/pdfChildSealPdf.ts);
+ *    on a SoftHSM2 RSA-2048 key over PKCS#11 with a seal bound to its certificate (bench/pdfChildSealPdf.ts),
+ *    from the input file as `eseal pdf seal` reads it (agent/pdf/pdfFile.ts: only the parsed objects
+ *    are read, hashing and the output copy stream from disk, so its peak does not hold the file);
  *  - `library`: shared/pdf `preparePdfSignatureRevision` (only the appended revision is allocated) →
  *    SHA-256 of the /ByteRange with node:crypto over views of the input and the tail → shared/cms
  *    `buildSignedData` signed with node:crypto → `fillPdfSignatureRevision` → write input ‖ revision:
