@@ -163,6 +163,20 @@ describe('PdfFile: coded refusals', () => {
     expect(() => PdfFile.open(p, 100)).toThrow(expect.objectContaining({ code: 'ERR_INPUT_TOO_LARGE' }));
   });
 
+  it('an empty file and a file cut short: ERR_PDF_MALFORMED, as from a buffer', async () => {
+    const whole = classicPdf();
+    for (const [name, bytes] of [['empty.pdf', new Uint8Array(0)], ['cut.pdf', whole.subarray(0, whole.length - 40)]] as const) {
+      const p = join(work, name);
+      writeFileSync(p, bytes);
+      const file = PdfFile.open(p, 1 << 20);
+      try {
+        await expect(stamp(hsm, SOFTHSM_PIN, file, { sealId: 'pdf-rsa', placement: { page: 1, x: 60, y: 60 } })).rejects.toMatchObject({ code: 'ERR_PDF_MALFORMED' });
+      } finally {
+        file.close();
+      }
+    }
+  });
+
   it('an input changed after it was signed is not written (no output file)', async () => {
     const p = join(work, 'changing.pdf');
     const out = join(work, 'changing-out.pdf');
