@@ -114,8 +114,8 @@ describe('sealPdf from a file: byte-identical to the buffer path', () => {
       const r = await bothPaths(hsm, SOFTHSM_PIN, input, { sealId: 'pdf-rsa', placement: { page: 1, x: 60, y: 60 } });
       expect(Buffer.from(r.viaFile).equals(Buffer.from(r.viaBuffer))).toBe(true);
       expect(r.madeFile.dataHash).toEqual(r.made.dataHash);
-      // At most a few KiB of the filler (the first window after the input's last section, the tail).
-      expect(r.filled).toBeLessThan(r.size - (1 << 20) + 16 * 1024);
+      // Of the filler, at most the first 64 KiB window after the input's last section and the tail.
+      expect(r.filled).toBeLessThan(r.size - (1 << 20) + 80 * 1024);
       const summary = pdfsigSummary(pdfsig(r.viaFile));
       expect(summary, summary.lines.join('\n')).toMatchObject({ total: producer.signatures + 1, valid: producer.signatures + 1 });
     });
