@@ -35,7 +35,7 @@ import type { ConsentHandle, Decision } from '../consent/ConsentWindows.js';
 import type { ConsentView, ShownError, ToWindow } from '../consent/protocol.js';
 import { isPageAction, MAX_PAGE_DOCUMENT_BYTES, REQUEST_ID_PATTERN, type PageAction } from '../page/messages.js';
 import type { LoadedPolicy } from './policySource.js';
-import { fileNameFromUrl, FETCH_TIMEOUT_MS, httpOrigin, readCapped } from '../viewer/source.js';
+import { fetchChecked, fileNameFromUrl, httpOrigin, readCapped } from '../viewer/source.js';
 import type { ConnectionState, RequestOptions } from './transport/AgentConnection.js';
 
 export interface AgentLike {
@@ -307,33 +307,23 @@ export function sameOriginUrl(value: unknown, origin: string): string {
  * reader and timeout); the final URL after redirects must still be on the page's origin.
  */
 export async function fetchSameOrigin(url: string, origin: string, fetchImpl: typeof fetch): Promise<{ base64: string; url: string }> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
-  try {
-    let response: Response;
-    try {
-      response = await fetchImpl(url, { credentials: 'include', redirect: 'follow', signal: abort.signal, cache: 'no-store' });
-    } catch (error) {
-      throw new SealError(abort.signal.aborted ? 'ERR_TIMEOUT' : 'ERR_VIEWER_FETCH_FAILED', {}, { cause: error });
-    }
-    const final = response.url || url;
-    if (httpOrigin(final) !== origin) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new SealError('ERR_POLICY_DENIED', { origin, action: 'pdf.seal', reason: 'url-redirected-off-origin' });
-    }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new SealError('ERR_VIEWER_FETCH_FAILED', { status: response.status });
-    }
-    const bytes = await readCapped(response, MAX_PAGE_DOCUMENT_BYTES).catch((error: unknown) => {
-      throw error instanceof SealError && error.code === 'ERR_INPUT_TOO_LARGE' ? new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES }) : error;
-    });
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return { base64: btoa(binary), url: final };
-  } finally {
-    clearTimeout(timer);
-  }
+  let final = url;
+  return fetchChecked(
+    url,
+    fetchImpl,
+    (finalUrl) => {
+      final = finalUrl;
+      if (httpOrigin(finalUrl) !== origin) throw new SealError('ERR_POLICY_DENIED', { origin, action: 'pdf.seal', reason: 'url-redirected-off-origin' });
+    },
+    async (response) => {
+      const bytes = await readCapped(response, MAX_PAGE_DOCUMENT_BYTES).catch((error: unknown) => {
+        throw error instanceof SealError && error.code === 'ERR_INPUT_TOO_LARGE' ? new SealError('ERR_INPUT_TOO_LARGE', { name: 'document', limit: MAX_PAGE_DOCUMENT_BYTES }) : error;
+      });
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return { base64: btoa(binary), url: final };
+    },
+  );
 }
 
 async function upload(agent: AgentLike, pdf: string): Promise<string> {

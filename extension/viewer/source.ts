@@ -99,9 +99,12 @@ export async function readCapped(response: Response, limit = MAX_VIEWER_BYTES): 
   return out;
 }
 
-/** Downloads `url` after the policy check; coded errors for every failure. */
-export async function fetchDocument(policy: Policy, url: string, fetchImpl: typeof fetch = fetch): Promise<LoadedDocument> {
-  assertSourceAllowed(policy, url);
+/**
+ * Fetches `url` with the browser's session for that site and a FETCH_TIMEOUT_MS deadline covering
+ * the body too; `check(finalUrl)` runs on the address after redirects before the body is read; a
+ * non-2xx status is ERR_VIEWER_FETCH_FAILED. Shared by the viewer and the background's `sealPdf({url})`.
+ */
+export async function fetchChecked<T>(url: string, fetchImpl: typeof fetch, check: (finalUrl: string) => void, read: (response: Response) => Promise<T>): Promise<T> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
   try {
@@ -111,17 +114,37 @@ export async function fetchDocument(policy: Policy, url: string, fetchImpl: type
     } catch (error) {
       throw new SealError(abort.signal.aborted ? 'ERR_TIMEOUT' : 'ERR_VIEWER_FETCH_FAILED', {}, { cause: error });
     }
-    // A redirect may not carry the viewer to an origin the policy does not allow.
-    if (response.url !== '' && response.url !== url) assertSourceAllowed(policy, response.url);
+    try {
+      check(response.url || url);
+    } catch (error) {
+      await response.body?.cancel().catch(() => undefined);
+      throw error;
+    }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       throw new SealError('ERR_VIEWER_FETCH_FAILED', { status: response.status });
     }
-    const bytes = await readCapped(response);
-    return { bytes, fileName: fileNameFromUrl(response.url || url), source: (response.url || url).replace(/[?#].*$/, '') };
+    return await read(response);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Downloads `url` after the policy check; coded errors for every failure. */
+export async function fetchDocument(policy: Policy, url: string, fetchImpl: typeof fetch = fetch): Promise<LoadedDocument> {
+  assertSourceAllowed(policy, url);
+  return fetchChecked(
+    url,
+    fetchImpl,
+    // A redirect may not carry the viewer to an origin the policy does not allow.
+    (finalUrl) => {
+      if (finalUrl !== url) assertSourceAllowed(policy, finalUrl);
+    },
+    async (response) => {
+      const bytes = await readCapped(response);
+      return { bytes, fileName: fileNameFromUrl(response.url || url), source: (response.url || url).replace(/[?#].*$/, '') };
+    },
+  );
 }
 
 /** Reads a file the user picked; the same cap. */
