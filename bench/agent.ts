@@ -168,8 +168,11 @@ async function sealSign(c: Client, id: string, n: number): Promise<number> {
   return ms;
 }
 
-/** The same work in-process on a copy of the token: open, seal lookup, login (scrypt), SES_Signature, logout. */
-function tokenOwnTime(tokenPath: string, stateDir: string): () => Promise<number> {
+/**
+ * The same work in-process on a copy of the token: open, seal lookup, login (scrypt), SES_Signature,
+ * logout — the token's own time, subtracted from end-to-end figures (also used by bench/extension.ts).
+ */
+export function tokenOwnTime(tokenPath: string, stateDir: string, pin = PIN): () => Promise<number> {
   const copy = join(stateDir, 'bench-token-copy.json');
   copyFileSync(tokenPath, copy);
   const provider = new SoftTokenProvider(copy);
@@ -181,7 +184,7 @@ function tokenOwnTime(tokenPath: string, stateDir: string): () => Promise<number
     const entry = await store.find(session, 'dev-official');
     const signer = await store.signerFor(session, entry);
     if (!signer) throw new Error('no signer');
-    await session.login(PIN);
+    await session.login(pin);
     await signSealItem({ session, sealDer: entry.der, signer, dataHash: new Uint8Array(randomBytes(32)), propertyInfo: `/bench/${i++}`, time: new Date() });
     await session.logout();
     return performance.now() - t0;

@@ -24,17 +24,14 @@
  * ESEAL_BENCH_EXT_N (default 20) sealData calls, a third as many sealPdf calls (the 2-page notice),
  * 4·N status and listSeals calls; a few warm-up calls first.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 // eslint-disable-next-line no-restricted-imports -- the bench sits on the real transport to time it, as bench/agent.ts does
 import WebSocket, { WebSocketServer } from 'ws';
-import { SealStore } from '../agent/sealstore/SealStore.js';
-import { signSealItem } from '../agent/signing/signSealItem.js';
-import { SoftTokenProvider } from '../agent/token/soft/SoftToken.js';
+import { tokenOwnTime } from './agent.js';
 import { DEV_PIN, findRepoRoot, freePort, launchWithExtension, pairExtension, startAgent, type Agent } from '../demo/headless.js';
 import { startDemoServer } from '../demo/server.js';
 
@@ -186,30 +183,6 @@ async function consentWire(listenPort: number, agentPort: number): Promise<{ eve
   };
 }
 
-/**
- * The token's own work for one seal, in this process on a copy of the development token, measured
- * between the browser calls (same machine load): open, seal lookup, login (PIN derivation), the
- * SES_Signature, logout. What the overhead minus this leaves is the path page ↔ extension ↔ agent.
- */
-function tokenOwnTime(stateDir: string): () => Promise<number> {
-  const copy = join(stateDir, 'bench-token-copy.json');
-  copyFileSync(join(stateDir, 'dev', 'soft-token.json'), copy);
-  const provider = new SoftTokenProvider(copy);
-  const store = new SealStore(stateDir);
-  let i = 0;
-  return async () => {
-    const t0 = performance.now();
-    const session = await provider.open({});
-    const entry = await store.find(session, 'dev-official');
-    const signer = await store.signerFor(session, entry);
-    if (!signer) throw new Error('no signer');
-    await session.login(DEV_PIN);
-    await signSealItem({ session, sealDer: entry.der, signer, dataHash: new Uint8Array(randomBytes(32)), propertyInfo: `/bench/${i++}`, time: new Date() });
-    await session.logout();
-    return performance.now() - t0;
-  };
-}
-
 export async function benchExtension(): Promise<Record<string, unknown>> {
   const root = findRepoRoot();
   const exe = process.env['ESEAL_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -256,7 +229,7 @@ export async function benchExtension(): Promise<Record<string, unknown>> {
       return stats(ms);
     };
 
-    const tokenOwn = tokenOwnTime(stateDir);
+    const tokenOwn = tokenOwnTime(join(stateDir, 'dev', 'soft-token.json'), stateDir, DEV_PIN);
     const tokenMs: number[] = [];
     const sealed = async (kind: 'sealData' | 'sealPdf', count: number, arg: (i: number) => unknown): Promise<Record<string, unknown>> => {
       const total: number[] = [];
