@@ -13,7 +13,6 @@
  */
 import { createHash, createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { useNativeSm3 } from '../agent/crypto/nativeSm3.js';
 import { buildSignedData } from '../shared/cms/buildSignedData.js';
 // Module paths, not the barrels: shared/pdf/index.ts also exports the seal-appearance code, which
@@ -23,7 +22,7 @@ import { parseCertificates } from '../shared/x509/Certificate.js';
 import type * as PlaceholderPlainModule from '@signpdf/placeholder-plain';
 import type * as SignPdfModule from '@signpdf/signpdf';
 import type * as SignerP12Module from '@signpdf/signer-p12';
-import { P12_PASSWORD, peakRssBytes, round, SIGNING_TIME, SIGNPDF_VERSION, type ChildResult, type StampArgs } from './pdfCommon.js';
+import { P12_PASSWORD, peakRssBytes, phaseTimer, SIGNING_TIME, SIGNPDF_VERSION, type ChildResult, type StampArgs } from './pdfCommon.js';
 
 function writeAll(fd: number, data: Uint8Array): void {
   let w = 0;
@@ -35,14 +34,7 @@ export async function stampOurs(a: StampArgs): Promise<ChildResult> {
   const key = createPrivateKey(readFileSync(a.keyPem));
   const [cert] = parseCertificates(readFileSync(a.certPem, 'utf8'));
   if (cert === undefined) throw new Error('no certificate');
-  const phases: Record<string, number> = {};
-  let t = performance.now();
-  const t0 = t;
-  const lap = (name: string): void => {
-    const now = performance.now();
-    phases[name] = round(now - t, 2);
-    t = now;
-  };
+  const { phases, lap, totalMs } = phaseTimer();
   const pdf = readFileSync(a.input);
   lap('read');
   // /Contents reservation from a dry run of the CMS (as sealPdf does), plus 16 KiB timestamp room.
@@ -85,7 +77,7 @@ export async function stampOurs(a: StampArgs): Promise<ChildResult> {
     closeSync(fd);
   }
   lap('write');
-  return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: 'shared/pdf preparePdfSignatureRevision + node:crypto SHA-256 + shared/cms buildSignedData (RSA, node:crypto) + fillPdfSignatureRevision' };
+  return { ms: totalMs(), peakRssBytes: peakRssBytes(), phases, path: 'shared/pdf preparePdfSignatureRevision + node:crypto SHA-256 + shared/cms buildSignedData (RSA, node:crypto) + fillPdfSignatureRevision' };
 }
 
 /** `m` if it has the named export `key`, else its `default` (CommonJS interop differs between bundles and loaders). */
@@ -102,14 +94,7 @@ export async function stampSignpdf(a: StampArgs): Promise<ChildResult> {
   const { plainAddPlaceholder } = cjsExports<typeof PlaceholderPlainModule>(await import('@signpdf/placeholder-plain'), 'plainAddPlaceholder');
   const { P12Signer } = cjsExports<typeof SignerP12Module>(await import('@signpdf/signer-p12'), 'P12Signer');
   const p12 = readFileSync(a.p12);
-  const phases: Record<string, number> = {};
-  let t = performance.now();
-  const t0 = t;
-  const lap = (name: string): void => {
-    const now = performance.now();
-    phases[name] = round(now - t, 2);
-    t = now;
-  };
+  const { phases, lap, totalMs } = phaseTimer();
   const pdf = readFileSync(a.input);
   lap('read');
   const withPlaceholder = plainAddPlaceholder({ pdfBuffer: pdf, reason: 'bench', contactInfo: 'bench@example.cn', name: 'bench', location: 'Beijing', signingTime: SIGNING_TIME });
@@ -119,7 +104,7 @@ export async function stampSignpdf(a: StampArgs): Promise<ChildResult> {
   lap('sign');
   writeFileSync(a.output, signed);
   lap('write');
-  return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: `@signpdf/signpdf ${SIGNPDF_VERSION} + placeholder-plain + signer-p12 (node-forge)` };
+  return { ms: totalMs(), peakRssBytes: peakRssBytes(), phases, path: `@signpdf/signpdf ${SIGNPDF_VERSION} + placeholder-plain + signer-p12 (node-forge)` };
 }
 
 /** Entry point of a child process: `index.mjs --pdf-child MODE JSON`. Prints one JSON line. */

@@ -9,14 +9,13 @@
  * opened as a PdfFile (the file path of `eseal pdf seal`): read only where parsed, hashed and copied
  * from disk, so the peak does not include the file.
  */
-import { performance } from 'node:perf_hooks';
 import { PdfFile } from '../agent/pdf/pdfFile.js';
 import { sealPdf } from '../agent/pdf/sealPdf.js';
 import { writePdfParts } from '../agent/pdf/writePdfParts.js';
 import { SealStore } from '../agent/sealstore/SealStore.js';
 import { TokenRegistry } from '../agent/signing/TokenRegistry.js';
 import { Pkcs11TokenProvider } from '../agent/token/pkcs11/Pkcs11TokenProvider.js';
-import { peakRssBytes, round, type ChildResult, type SealPdfArgs } from './pdfCommon.js';
+import { peakRssBytes, phaseTimer, type ChildResult, type SealPdfArgs } from './pdfCommon.js';
 
 /** The sealPdf child's baseline: modules loaded and the PKCS#11 token found (agent start-up), no document. */
 export async function idleSealPdf(a: Pick<SealPdfArgs, 'softhsmConf' | 'pkcs11Module'>): Promise<ChildResult> {
@@ -35,14 +34,7 @@ export async function stampSealPdf(a: SealPdfArgs): Promise<ChildResult> {
   const registry = new TokenRegistry([new Pkcs11TokenProvider({ libraryPath: a.pkcs11Module })]);
   try {
     await registry.resolve(); // module load, C_Initialize, slot scan: agent start-up
-    const phases: Record<string, number> = {};
-    let t = performance.now();
-    const t0 = t;
-    const lap = (name: string): void => {
-      const now = performance.now();
-      phases[name] = round(now - t, 2);
-      t = now;
-    };
+    const { phases, lap, totalMs } = phaseTimer();
     const pdf = PdfFile.open(a.input, Number.MAX_SAFE_INTEGER);
     let format: string;
     try {
@@ -57,7 +49,7 @@ export async function stampSealPdf(a: SealPdfArgs): Promise<ChildResult> {
     } finally {
       pdf.close();
     }
-    return { ms: round(performance.now() - t0, 2), peakRssBytes: peakRssBytes(), phases, path: `agent/pdf/sealPdf (${format}, SoftHSM2 RSA-2048 via PKCS#11, seal ${a.sealId})` };
+    return { ms: totalMs(), peakRssBytes: peakRssBytes(), phases, path: `agent/pdf/sealPdf (${format}, SoftHSM2 RSA-2048 via PKCS#11, seal ${a.sealId})` };
   } finally {
     await registry.close();
   }
